@@ -1,0 +1,41 @@
+# pm2dock — build, provision, test. `make test` and `make demo` work on a fresh
+# Debian machine as root: they provision what they need first (scripts/provision.sh).
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+GO ?= go
+BIN := bin/pm2dock
+E2E_TIMEOUT ?= 30m
+
+.PHONY: all build provision images test lint unit e2e cross clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/pm2dock
+
+provision:
+	scripts/provision.sh
+
+images:
+	scripts/build-images.sh
+
+# The README's test command: provision, then every check CI relies on.
+test: provision lint unit e2e cross
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+e2e:
+	PM2DOCK_E2E=1 PM2DOCK_E2E_DISALLOW_SKIP=1 $(GO) test -count=1 -timeout $(E2E_TIMEOUT) ./test/e2e/...
+
+cross:
+	GOOS=darwin $(GO) build ./...
+	GOOS=windows $(GO) build ./...
+
+clean:
+	rm -rf bin .cache

@@ -1,0 +1,70 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pm2dock/pm2dock/internal/doctor"
+)
+
+// DoctorOptions are the inputs of `pm2dock doctor`.
+type DoctorOptions struct {
+	JSON bool
+}
+
+// NewCmdDoctor checks the engine, compose, PM2 and Node.
+func NewCmdDoctor(f *Factory, runF func(*DoctorOptions) error) *cobra.Command {
+	opts := &DoctorOptions{}
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "Check the Docker engine, the compose plugin, PM2 and Node",
+		Long: `Check that everything pm2dock drives is present and answers: the Docker engine
+(API version, socket or DOCKER_HOST), the compose CLI plugin, PM2 (the workspace's
+node_modules/.bin/pm2 first, then PATH) with its PM2_HOME, and Node. Each missing
+piece is reported with its fix. Exit 7 when no engine answers, 8 when PM2 is missing.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return doctorRun(c.Context(), f, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+func doctorRun(ctx context.Context, f *Factory, opts *DoctorOptions) error {
+	dir, err := f.Cwd()
+	if err != nil {
+		return fmt.Errorf("doctor: current folder: %w", err)
+	}
+	rep := doctor.Run(ctx, doctor.Env{Dir: dir, Getenv: f.Getenv})
+	if opts.JSON {
+		enc := json.NewEncoder(f.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+		return rep.Err()
+	}
+	tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
+	for _, c := range rep.Checks {
+		status := "ok"
+		if !c.OK {
+			status = "MISSING"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, status, c.Version, c.Detail)
+	}
+	tw.Flush()
+	for _, c := range rep.Checks {
+		if c.Fix != "" {
+			fmt.Fprintf(f.IO.Out, "fix %s: %s\n", c.Name, c.Fix)
+		}
+	}
+	return rep.Err()
+}

@@ -1,0 +1,79 @@
+// Package cli wires pm2dock's commands. Main is the only entry point; it returns
+// the exit code (DESIGN §3) and only cmd/pm2dock calls os.Exit.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/iostreams"
+)
+
+// Main runs pm2dock with args and returns its exit code.
+func Main(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, NewFactory(iostreams.System()), args)
+}
+
+// Run executes args against f; tests call it with their own factory.
+func Run(ctx context.Context, f *Factory, args []string) int {
+	root, parsed := NewCmdRoot(f)
+	root.SetArgs(args)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return int(exitcode.OK)
+	}
+	var coded *exitcode.Err
+	if !*parsed && !errors.As(err, &coded) { // cobra failed before any command ran: unknown command
+		err = exitcode.New(exitcode.Usage, err, "see `pm2dock --help`")
+	}
+	if ctx.Err() != nil && !errors.Is(err, context.Canceled) {
+		err = exitcode.New(exitcode.Interrupted, err, "")
+	}
+	fmt.Fprintf(f.IO.ErrOut, "pm2dock: %v\n", err)
+	return int(exitcode.FromError(err))
+}
+
+// NewCmdRoot builds the command tree. parsed becomes true once cobra has
+// resolved a command and its flags, so Run can tell usage errors from failures.
+func NewCmdRoot(f *Factory) (*cobra.Command, *bool) {
+	parsed := new(bool)
+	root := &cobra.Command{
+		Use:   "pm2dock",
+		Short: "Run Docker-backed services under PM2, next to your Node apps",
+		Long: `pm2dock puts Docker-backed foundation services (PostgreSQL, an auth server, a
+cache…) under PM2: start returns when they are healthy, pm2 restart restarts the
+container gracefully, status joins PM2 with container health, logs are kept and
+queryable by time.`,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		PersistentPreRun:  func(*cobra.Command, []string) { *parsed = true },
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return exitcode.New(exitcode.Usage, err, fmt.Sprintf("see `%s --help`", c.CommandPath()))
+	})
+	root.SetUsageTemplate(root.UsageTemplate() + "\n" + exitcode.Help())
+	root.AddCommand(
+		NewCmdVersion(f, nil),
+		NewCmdDoctor(f, nil),
+	)
+	return root, parsed
+}
+
+// usageArgs wraps a cobra positional-args validator so its errors exit 2.
+func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		return exitcode.New(exitcode.Usage, v(c, args), fmt.Sprintf("see `%s --help`", c.CommandPath()))
+	}
+}

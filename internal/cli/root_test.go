@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/pm2dock/pm2dock/internal/iostreams"
+)
+
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	io, out, errOut := iostreams.Test()
+	f := NewFactory(io)
+	return Run(context.Background(), f, args), out.String(), errOut.String()
+}
+
+func TestUsageErrorsExit2WithAHint(t *testing.T) {
+	for _, args := range [][]string{{"bogus"}, {"doctor", "--nope"}, {"version", "extra"}} {
+		code, _, errOut := run(t, args...)
+		if code != 2 || !strings.Contains(errOut, "--help") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and a hint", args, code, errOut)
+		}
+		if strings.Count(errOut, "→") != 1 {
+			t.Errorf("%v: want exactly one hint line, got %q", args, errOut)
+		}
+	}
+}
+
+func TestHelpListsExitStatus(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"doctor", "--help"}} {
+		code, out, _ := run(t, args...)
+		if code != 0 || !strings.Contains(out, "EXIT STATUS") || !strings.Contains(out, "7  Docker engine unreachable") {
+			t.Errorf("%v: exit %d, help lacks EXIT STATUS:\n%s", args, code, out)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := run(t, "version")
+	if code != 0 || !strings.HasPrefix(out, "pm2dock ") {
+		t.Fatalf("version: exit %d, %q", code, out)
+	}
+}
+
+func TestDoctorFlagsReachOptions(t *testing.T) {
+	io, _, _ := iostreams.Test()
+	var got *DoctorOptions
+	cmd := NewCmdDoctor(NewFactory(io), func(o *DoctorOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--json"})
+	if err := cmd.Execute(); err != nil || got == nil || !got.JSON {
+		t.Fatalf("err %v, options %+v", err, got)
+	}
+}

@@ -1,0 +1,109 @@
+// Package exitcode is the one place where pm2dock's exit codes (DESIGN §3) are
+// defined, described and derived from errors. The CLI and the shim both exit through
+// FromError, and the PM2 ecosystem lists NoRestart as stop_exit_codes.
+package exitcode
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Code is a process exit status with a documented meaning.
+type Code int
+
+// The exit codes of DESIGN §3.
+const (
+	OK           Code = 0   // success, or stopped on request
+	Error        Code = 1   // error; for the shim: the container exited unexpectedly
+	Usage        Code = 2   // bad flag, invalid profile or compose file, unknown service, missing env
+	ImageMissing Code = 3   // image absent with pull disabled, or pull/build failed
+	PortConflict Code = 4   // a published host port is taken
+	CrashLoop    Code = 5   // restart limit reached
+	NotHealthy   Code = 6   // health timeout, unhealthy, exited while starting; status --check
+	EngineDown   Code = 7   // Docker engine unreachable
+	PM2Missing   Code = 8   // PM2 unavailable
+	Interrupted  Code = 130 // Ctrl-C
+)
+
+type entry struct {
+	code    Code
+	meaning string
+	restart string // does PM2 restart the shim on this code?
+}
+
+var table = []entry{
+	{OK, "success / stopped on request", "no"},
+	{Error, "error; for the shim: the container exited unexpectedly", "yes"},
+	{Usage, "usage or configuration error (bad flag, invalid profile or compose file, unknown service, missing required env)", "no"},
+	{ImageMissing, "image unavailable (absent and pull disabled, or pull or build failed)", "no"},
+	{PortConflict, "port conflict", "no"},
+	{CrashLoop, "crash loop: restart limit reached", "no"},
+	{NotHealthy, "not healthy: health timeout, unhealthy, or exited while starting (status --check: some service not healthy)", "no"},
+	{EngineDown, "Docker engine unreachable", "yes, with delay"},
+	{PM2Missing, "PM2 unavailable", "n/a"},
+	{Interrupted, "interrupted", "n/a"},
+}
+
+// NoRestart lists the codes after which PM2 must not restart the shim
+// (the ecosystem's stop_exit_codes).
+func NoRestart() []int {
+	return []int{int(OK), int(Usage), int(ImageMissing), int(PortConflict), int(CrashLoop), int(NotHealthy)}
+}
+
+// Help renders the table for the EXIT STATUS section of every command's help.
+func Help() string {
+	var b strings.Builder
+	b.WriteString("EXIT STATUS\n")
+	for _, e := range table {
+		fmt.Fprintf(&b, "  %3d  %s\n", e.code, e.meaning)
+	}
+	return b.String()
+}
+
+// Err is an error that carries its exit code. Messages say what failed, why and
+// what to do next; Hint holds the "what next" part when it is separate.
+type Err struct {
+	Code Code
+	Err  error
+	Hint string
+}
+
+func (e *Err) Error() string {
+	if e.Hint == "" {
+		return e.Err.Error()
+	}
+	return e.Err.Error() + "\n  → " + e.Hint
+}
+
+func (e *Err) Unwrap() error { return e.Err }
+
+// New wraps err with code; a nil err stays nil.
+func New(code Code, err error, hint string) error {
+	if err == nil {
+		return nil
+	}
+	return &Err{Code: code, Err: err, Hint: hint}
+}
+
+// Errorf builds an error with code from a format.
+func Errorf(code Code, format string, a ...any) error {
+	return &Err{Code: code, Err: fmt.Errorf(format, a...)}
+}
+
+// FromError maps an error to its exit code: the first *Err in the chain wins,
+// a cancelled context means the user interrupted, anything else is Error.
+func FromError(err error) Code {
+	if err == nil {
+		return OK
+	}
+	var e *Err
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	if errors.Is(err, context.Canceled) {
+		return Interrupted
+	}
+	return Error
+}
