@@ -1,21 +1,77 @@
 package cli
 
 import (
+	"context"
 	"os"
+	"path/filepath"
+	"time"
 
+	"github.com/pm2dock/pm2dock/internal/engine"
+	"github.com/pm2dock/pm2dock/internal/handoff"
 	"github.com/pm2dock/pm2dock/internal/iostreams"
+	"github.com/pm2dock/pm2dock/internal/pm2"
+	"github.com/pm2dock/pm2dock/internal/profile"
 )
 
 // Factory holds what commands need, created lazily so that a command that does
 // not talk to the engine or PM2 never connects to them.
 type Factory struct {
-	IO     *iostreams.IOStreams
-	Getenv func(string) string
+	IO      *iostreams.IOStreams
+	Getenv  func(string) string
+	Environ func() []string
 	// Cwd returns the folder commands resolve relative things from.
 	Cwd func() (string, error)
+	// Executable is the absolute path of this pm2dock binary (the shim's script).
+	Executable func() (string, error)
+	Now        func() time.Time
+
+	// Set by the global flags.
+	File string // -f/--file
+	Dir  string // --dir: where discovery starts instead of the current folder
 }
 
 // NewFactory returns the production factory around io.
 func NewFactory(io *iostreams.IOStreams) *Factory {
-	return &Factory{IO: io, Getenv: os.Getenv, Cwd: os.Getwd}
+	return &Factory{IO: io, Getenv: os.Getenv, Environ: os.Environ, Cwd: os.Getwd,
+		Executable: executable, Now: time.Now}
+}
+
+func executable() (string, error) {
+	p, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(p)
+}
+
+func (f *Factory) dir() (string, error) {
+	if f.Dir != "" {
+		return filepath.Abs(f.Dir)
+	}
+	return f.Cwd()
+}
+
+// Profile loads the profile with extra environment appended to the process's.
+func (f *Factory) Profile(ctx context.Context, extraEnv ...string) (*profile.Profile, error) {
+	dir, err := f.dir()
+	if err != nil {
+		return nil, err
+	}
+	return profile.Load(ctx, profile.Options{File: f.File, Dir: dir, Env: append(f.Environ(), extraEnv...)})
+}
+
+// Engine connects to the Docker engine (exit 7 when it does not answer).
+func (f *Factory) Engine(ctx context.Context) (*engine.Engine, error) {
+	e, _, err := engine.Connect(ctx, 10*time.Second)
+	return e, err
+}
+
+// PM2 locates the pm2 CLI from the profile's folder (exit 8 when missing); it
+// runs with a scrubbed environment, since PM2 copies it into app env.
+func (f *Factory) PM2(dir string) (*pm2.CLI, error) {
+	b, err := pm2.Locate(dir, f.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return &pm2.CLI{Bin: b, Env: handoff.Scrub(f.Environ())}, nil
 }

@@ -63,10 +63,17 @@ queryable by time.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return exitcode.New(exitcode.Usage, err, fmt.Sprintf("see `%s --help`", c.CommandPath()))
 	})
+	root.PersistentFlags().StringVarP(&f.File, "file", "f", "", "the profile (pm2dock.yaml); default: PM2DOCK_FILE, then the nearest one upward")
+	root.PersistentFlags().StringVar(&f.Dir, "dir", "", "start profile discovery here instead of the current folder")
 	root.SetUsageTemplate(root.UsageTemplate() + "\n" + exitcode.Help())
 	root.AddCommand(
 		NewCmdVersion(f, nil),
 		NewCmdDoctor(f, nil),
+		NewCmdRun(f, nil),
+		NewCmdEcosystem(f, nil),
+		NewCmdStart(f, nil),
+		NewCmdStop(f, nil),
+		NewCmdRestart(f, nil),
 	)
 	return root, parsed
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 )
@@ -56,3 +57,6 @@ func Unreachable(host string, err error) error {
 		fmt.Errorf("Docker engine at %s does not answer: %w", host, err),
 		"start Docker (Linux: `sudo systemctl start docker` or `make provision`; macOS: open Docker Desktop), or point DOCKER_HOST at a running engine")
 }
+
+// IsNotFound reports whether err says a container or image does not exist.
+func IsNotFound(err error) bool { return cerrdefs.IsNotFound(err) }

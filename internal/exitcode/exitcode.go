@@ -46,10 +46,14 @@ var table = []entry{
 	{Interrupted, "interrupted", "n/a"},
 }
 
-// NoRestart lists the codes after which PM2 must not restart the shim
-// (the ecosystem's stop_exit_codes).
+// NoRestart lists the codes after which PM2 must not restart the shim (the
+// ecosystem's stop_exit_codes). 0 is not among them although a shim exits 0 only
+// when asked to stop: PM2 records a death by signal as exit code 0, so listing 0
+// would leave a `kill -9`ed shim dead and its container unsupervised. After a
+// stop through PM2 (the only way the shim exits 0 in practice) PM2 does not
+// restart anyway.
 func NoRestart() []int {
-	return []int{int(OK), int(Usage), int(ImageMissing), int(PortConflict), int(CrashLoop), int(NotHealthy)}
+	return []int{int(Usage), int(ImageMissing), int(PortConflict), int(CrashLoop), int(NotHealthy)}
 }
 
 // Help renders the table for the EXIT STATUS section of every command's help.

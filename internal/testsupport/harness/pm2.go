@@ -2,7 +2,6 @@ package harness
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
 )
 
 // PM2 is a private PM2 daemon for one test: its own PM2_HOME, the workspace's pm2.
@@ -89,13 +90,19 @@ func (p *PM2) List() []App {
 	if err != nil {
 		p.t.Fatalf("pm2 jlist: %v\n%s", err, out)
 	}
-	// pm2 may print warnings before the JSON array.
-	if i := strings.Index(out, "["); i > 0 {
-		out = out[i:]
-	}
-	var apps []App
-	if err := json.Unmarshal([]byte(out), &apps); err != nil {
+	// pm2 may print a banner and coloured "[PM2]" lines before the JSON: the
+	// rpc package knows how to find it; re-decode the array it found.
+	procs, err := rpc.ParseJlist([]byte(out))
+	if err != nil {
 		p.t.Fatalf("pm2 jlist: %v\n%s", err, out)
+	}
+	apps := make([]App, 0, len(procs))
+	for _, pr := range procs {
+		var a App
+		a.Name, a.PID, a.PMID = pr.Name, pr.PID, pr.PMID
+		a.PM2Env.Status, a.PM2Env.RestartTime, a.PM2Env.Namespace = pr.Env.Status, pr.Env.RestartTime, pr.Env.Namespace
+		a.PM2Env.PMUptime, a.PM2Env.ExitCode = pr.Env.PMUptime, pr.Env.ExitCode
+		apps = append(apps, a)
 	}
 	return apps
 }

@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pm2dock/pm2dock/internal/compose"
+	"github.com/pm2dock/pm2dock/internal/handoff"
+	"github.com/pm2dock/pm2dock/internal/shim"
+)
+
+// RunOptions are the inputs of `pm2dock run` (the shim).
+type RunOptions struct {
+	Service  string
+	StateDir string // where handoff.env is, known before the profile loads
+}
+
+// NewCmdRun is the shim PM2 executes for one service.
+func NewCmdRun(f *Factory, runF func(*RunOptions) error) *cobra.Command {
+	opts := &RunOptions{}
+	cmd := &cobra.Command{
+		Use:   "run SERVICE",
+		Short: "Supervise one service's container (what PM2 runs; see `pm2dock ecosystem`)",
+		Long: `Run the shim of one service: preflight (env, image, ports), start or adopt its
+container, stream its logs, track its health, and exit when it exits. PM2 runs
+this; you normally do not. SIGINT/SIGTERM stop the container gracefully (exit 0);
+an unexpected container exit is exit 1, so PM2 restarts it.`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Service = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return runRun(c.Context(), f, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.StateDir, "state-dir", "", "read the variables `pm2dock start` handed over from this folder")
+	return cmd
+}
+
+func runRun(ctx context.Context, f *Factory, opts *RunOptions) error {
+	var extra []string
+	if opts.StateDir != "" {
+		var err error
+		if extra, err = handoff.Read(opts.StateDir); err != nil {
+			return err
+		}
+	}
+	p, err := f.Profile(context.WithoutCancel(ctx), extra...)
+	if err != nil {
+		return err
+	}
+	svc, err := p.Service(opts.Service)
+	if err != nil {
+		return err
+	}
+	e, err := f.Engine(context.WithoutCancel(ctx))
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	s := &shim.Shim{
+		Profile: p, Service: svc, Engine: e,
+		Compose: &compose.Runner{Profile: p, Env: append(f.Environ(), extra...)},
+		Stdout:  f.IO.Out, Stderr: f.IO.ErrOut, Now: f.Now,
+	}
+	if err := s.Run(ctx); err != nil {
+		return fmt.Errorf("run %s: %w", svc.Key, err)
+	}
+	return nil
+}

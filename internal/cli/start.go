@@ -1,0 +1,213 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pm2dock/pm2dock/internal/ecosystem"
+	"github.com/pm2dock/pm2dock/internal/handoff"
+	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/stack"
+	"github.com/pm2dock/pm2dock/internal/state"
+)
+
+// StartOptions are the inputs of `pm2dock start` and `pm2dock restart`.
+type StartOptions struct {
+	Services []string
+	Restart  bool
+}
+
+// NewCmdStart registers services with PM2, starts them and waits until healthy.
+func NewCmdStart(f *Factory, runF func(*StartOptions) error) *cobra.Command {
+	return newStartLike(f, runF, false, "start [SERVICE...]",
+		"Start services through PM2 and wait until they are healthy",
+		`Start the services (default: all of the profile) through PM2, their compose
+depends_on first (waiting per condition), in parallel where dependencies allow,
+and return when every one is healthy (or running, without a healthcheck). A
+service already healthy is left alone. On failure the shim's reason and exit code
+are reported and the PM2 app is left stopped, not looping.`)
+}
+
+// NewCmdRestart restarts services gracefully through PM2 and waits until healthy.
+func NewCmdRestart(f *Factory, runF func(*StartOptions) error) *cobra.Command {
+	return newStartLike(f, runF, true, "restart [SERVICE...]",
+		"Restart services gracefully through PM2 and wait until they are healthy",
+		`Restart the services (default: all) through PM2: each shim stops its container
+with the service's grace period, a new shim starts it again; pm2dock waits until
+healthy and prints the new PM2 pid and the container's new start time.`)
+}
+
+func newStartLike(f *Factory, runF func(*StartOptions) error, restart bool, use, short, long string) *cobra.Command {
+	opts := &StartOptions{Restart: restart}
+	return &cobra.Command{
+		Use: use, Short: short, Long: long,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Services = args
+			if runF != nil {
+				return runF(opts)
+			}
+			return startRun(c.Context(), f, opts)
+		},
+	}
+}
+
+// prepare loads the profile and everything start, stop and restart share.
+func prepare(ctx context.Context, f *Factory, keys []string) (*stack.Stack, []string, error) {
+	p, err := f.Profile(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(keys) == 0 {
+		keys = p.Keys()
+	}
+	for _, k := range keys {
+		if _, err := p.Service(k); err != nil {
+			return nil, nil, err
+		}
+	}
+	cli, err := f.PM2(p.Dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := f.Engine(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	progress := func(key, msg string) { fmt.Fprintf(f.IO.ErrOut, "%s: %s\n", key, msg) }
+	return &stack.Stack{Profile: p, PM2: cli, Engine: e, Ecosystem: ecosystem.Path(p), Now: f.Now, Progress: progress}, keys, nil
+}
+
+func startRun(ctx context.Context, f *Factory, opts *StartOptions) error {
+	st, keys, err := prepare(ctx, f, opts.Services)
+	if err != nil {
+		return err
+	}
+	defer st.Engine.Close()
+	p := st.Profile
+	eco, err := buildEcosystem(f, p, p.Keys())
+	if err != nil {
+		return err
+	}
+	if err := ecosystem.Write(st.Ecosystem, eco); err != nil {
+		return err
+	}
+	if err := handoff.Write(p.StateDir, p.ReferencedVars(), f.Environ()); err != nil {
+		return err
+	}
+	force := map[string]bool{}
+	if opts.Restart {
+		for _, k := range keys {
+			force[k] = true
+		}
+	}
+	results, err := st.Start(ctx, keys, force)
+	printStart(f, p, results, opts.Restart)
+	return err
+}
+
+func printStart(f *Factory, p *profile.Profile, results []stack.Result, restart bool) {
+	tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSTATE\tPM2 PID\tCONTAINER\tPORTS\tTOOK")
+	for _, r := range results {
+		pid, cid := "-", "-"
+		if r.PM2PID > 0 {
+			pid = fmt.Sprint(r.PM2PID)
+		}
+		if r.Container != nil {
+			cid = shortID(r.Container.ID)
+		}
+		took := "-"
+		if r.Took > 0 {
+			took = r.Took.Round(10 * time.Millisecond).String()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Key, stateWord(r), pid, cid, portsOf(p, r.Key), took)
+	}
+	tw.Flush()
+	for _, r := range results {
+		if restart && r.Outcome == "restarted" && r.Container != nil {
+			fmt.Fprintf(f.IO.Out, "%s restarted: PM2 pid %d → %d, container %s started %s\n",
+				r.Key, r.OldPID, r.PM2PID, shortID(r.Container.ID), r.Container.StartedAt.Format(time.RFC3339Nano))
+		}
+	}
+}
+
+func stateWord(r stack.Result) string {
+	switch {
+	case r.Err != nil:
+		return "failed"
+	case r.Phase == state.Ready && r.Container != nil && r.Container.Health == "":
+		return "running"
+	case r.Phase == state.Ready:
+		if r.Outcome == "already healthy" {
+			return "healthy (already)"
+		}
+		return "healthy"
+	}
+	return string(r.Phase)
+}
+
+func portsOf(p *profile.Profile, key string) string {
+	s, err := p.Service(key)
+	if err != nil {
+		return "-"
+	}
+	var out []string
+	for _, pc := range s.Spec.Ports {
+		if pc.Published == "" {
+			continue
+		}
+		host := pc.HostIP
+		if host == "" {
+			host = "0.0.0.0"
+		}
+		proto := pc.Protocol
+		if proto == "" {
+			proto = "tcp"
+		}
+		out = append(out, fmt.Sprintf("%s:%s->%d/%s", host, pc.Published, pc.Target, proto))
+	}
+	if len(out) == 0 {
+		return "-"
+	}
+	return strings.Join(out, ",")
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// NewCmdStop stops services gracefully through PM2.
+func NewCmdStop(f *Factory, runF func([]string) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   "stop [SERVICE...]",
+		Short: "Stop services gracefully through PM2",
+		Long: `Stop the services (default: all) through PM2, dependents first. Returns when
+each container has stopped (with its compose stop_grace_period). A container of a
+service left running without a shim is stopped too.`,
+		RunE: func(c *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(args)
+			}
+			st, keys, err := prepare(c.Context(), f, args)
+			if err != nil {
+				return err
+			}
+			defer st.Engine.Close()
+			results, err := st.Stop(c.Context(), keys)
+			for _, r := range results {
+				if r.Err == nil {
+					fmt.Fprintf(f.IO.Out, "%s stopped (%s)\n", r.Key, r.Took.Round(10*time.Millisecond))
+				}
+			}
+			return err
+		},
+	}
+}

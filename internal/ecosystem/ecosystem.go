@@ -1,0 +1,106 @@
+// Package ecosystem builds the PM2 ecosystem of a profile: one app per service
+// whose script is this pm2dock binary running `run SERVICE` (the shim).
+//
+// Decisions, each forced by a PM2 fact (PM2-NOTES):
+//   - interpreter "none", treekill false: PM2 signals the shim alone; the shim
+//     stops its container itself and must not have its docker children killed.
+//   - kill_timeout = the service's stop grace period + 10 s, so PM2 never
+//     SIGKILLs a shim that is still stopping its container gracefully.
+//   - stop_exit_codes = the no-restart codes of DESIGN §3 (0, 2, 3, 4, 5, 6).
+//   - no restart_delay / exp_backoff_restart_delay: with either, an app that exits
+//     with a no-restart code stays "waiting restart" forever; the shim owns
+//     backoff and crash-loop policy. max_restarts is set out of the way for the
+//     same reason.
+//   - out_file and error_file are /dev/null: the log store is the history
+//     (DESIGN §4), `pm2 logs SERVICE` still streams live from PM2's bus, and PM2's
+//     own files would otherwise grow without retention, doubling every line.
+//   - env holds only PM2DOCK_* markers: PM2 copies app env into `pm2 env` and its
+//     dump file, so no value from the profile's environment goes here. The shim
+//     resolves its environment at run time (see package handoff).
+package ecosystem
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/profile"
+)
+
+// File is an ecosystem file as `pm2 start` reads it.
+type File struct {
+	Apps []App `json:"apps"`
+}
+
+// App is one PM2 app definition.
+type App struct {
+	Name          string            `json:"name"`
+	Namespace     string            `json:"namespace"`
+	Script        string            `json:"script"`
+	Args          []string          `json:"args"`
+	Interpreter   string            `json:"interpreter"`
+	ExecMode      string            `json:"exec_mode"`
+	Cwd           string            `json:"cwd"`
+	Autorestart   bool              `json:"autorestart"`
+	Treekill      bool              `json:"treekill"`
+	KillTimeout   int64             `json:"kill_timeout"`
+	StopExitCodes []int             `json:"stop_exit_codes"`
+	MaxRestarts   int               `json:"max_restarts"`
+	MinUptime     int64             `json:"min_uptime"`
+	OutFile       string            `json:"out_file"`
+	ErrorFile     string            `json:"error_file"`
+	MergeLogs     bool              `json:"merge_logs"`
+	Env           map[string]string `json:"env"`
+}
+
+// Build returns the ecosystem for the services keys of p; bin is the absolute
+// path of the pm2dock binary. The shim is told the state folder so that it can
+// read the hand-over file before its profile (which may need it) loads.
+func Build(p *profile.Profile, bin string, keys []string) (*File, error) {
+	f := &File{}
+	for _, k := range keys {
+		s, err := p.Service(k)
+		if err != nil {
+			return nil, err
+		}
+		args := []string{"run", s.Key}
+		if p.Path != "" {
+			args = append(args, "--file", p.Path)
+		} else {
+			args = append(args, "--dir", p.Dir)
+		}
+		args = append(args, "--state-dir", p.StateDir)
+		f.Apps = append(f.Apps, App{
+			Name: s.Key, Namespace: p.Namespace, Script: bin, Args: args,
+			Interpreter: "none", ExecMode: "fork", Cwd: p.Dir,
+			Autorestart: true, Treekill: false,
+			KillTimeout:   (s.StopGrace().Milliseconds() + 10_000),
+			StopExitCodes: exitcode.NoRestart(),
+			MaxRestarts:   1 << 30, MinUptime: 1000,
+			OutFile: os.DevNull, ErrorFile: os.DevNull, MergeLogs: true,
+			Env: map[string]string{"PM2DOCK_SERVICE": s.Key},
+		})
+	}
+	return f, nil
+}
+
+// Path is where pm2dock keeps the ecosystem it hands to PM2.
+func Path(p *profile.Profile) string { return filepath.Join(p.StateDir, "ecosystem.json") }
+
+// Write writes f to path (0644) atomically.
+func Write(path string, f *File) error {
+	raw, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write ecosystem: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(raw, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write ecosystem: %w", err)
+	}
+	return os.Rename(tmp, path)
+}

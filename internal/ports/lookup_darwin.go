@@ -1,0 +1,3 @@
+package ports
+
+func osLookup() lookupFunc { return lsofLookup(execRun) }

@@ -1,0 +1,310 @@
+package profile
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"gopkg.in/yaml.v3"
+
+	"github.com/pm2dock/pm2dock/internal/exitcode"
+)
+
+// FileName is the profile's file name.
+const FileName = "pm2dock.yaml"
+
+// Options say where to look and with which environment.
+type Options struct {
+	File string   // -f/--file; "" means PM2DOCK_FILE, then discovery from Dir
+	Dir  string   // the folder discovery starts from
+	Env  []string // KEY=VALUE for interpolation; PM2DOCK_FILE is read from it too
+}
+
+// Find returns the absolute path of the profile to use, or "" for zero-config.
+func Find(opts Options) (string, error) {
+	file := opts.File
+	if file == "" {
+		file = lookup(opts.Env, "PM2DOCK_FILE")
+	}
+	if file != "" {
+		if !filepath.IsAbs(file) {
+			file = filepath.Join(opts.Dir, file)
+		}
+		if _, err := os.Stat(file); err != nil {
+			return "", usage(fmt.Errorf("profile %s: %w", file, err), "check -f/--file or PM2DOCK_FILE")
+		}
+		return file, nil
+	}
+	for d := opts.Dir; ; d = filepath.Dir(d) {
+		p := filepath.Join(d, FileName)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			return p, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", nil
+		}
+	}
+}
+
+// Load finds and reads the profile, loads its compose project and resolves
+// every managed service. Every error carries exit code 2.
+func Load(ctx context.Context, opts Options) (*Profile, error) {
+	path, err := Find(opts)
+	if err != nil {
+		return nil, err
+	}
+	raw, dir := &rawFile{}, opts.Dir
+	var lines map[string]int
+	if path != "" {
+		dir = filepath.Dir(path)
+		if raw, lines, err = readFile(path); err != nil {
+			return nil, err
+		}
+	}
+	p := &Profile{Path: path, Dir: dir}
+	p.resolvePaths(raw)
+	if p.Project, err = loadCompose(ctx, p.Compose, dir, opts.Env); err != nil {
+		return nil, usage(fmt.Errorf("compose project of %s: %w", where(path, dir), err), "fix the compose file; `docker compose config` shows the same error")
+	}
+	if p.Compose.Project == "" {
+		p.Compose.Project = p.Project.Name
+	}
+	p.Namespace = raw.PM2.Namespace
+	if p.Namespace == "" {
+		p.Namespace = p.Project.Name
+	}
+	if err := p.resolveServices(raw, lines); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func where(path, dir string) string {
+	if path != "" {
+		return path
+	}
+	return dir + " (no " + FileName + ")"
+}
+
+func (p *Profile) resolvePaths(raw *rawFile) {
+	abs := func(s, def string) string {
+		if s == "" {
+			s = def
+		}
+		if s == "" || filepath.IsAbs(s) {
+			return s
+		}
+		return filepath.Join(p.Dir, s)
+	}
+	for _, f := range raw.Compose.Files {
+		p.Compose.Files = append(p.Compose.Files, abs(f, ""))
+	}
+	for _, f := range raw.Compose.EnvFiles {
+		p.Compose.EnvFiles = append(p.Compose.EnvFiles, abs(f, ""))
+	}
+	p.Compose.Project, p.Compose.Profiles = raw.Compose.Project, raw.Compose.Profiles
+	p.StateDir = abs(raw.StateDir, filepath.Join(".pm2dock", "state"))
+	p.Logs = Logs{Dir: abs(raw.Logs.Dir, filepath.Join(".pm2dock", "logs")),
+		MaxAge: 168 * 3600e9, MaxSize: 1 << 30, SegmentSize: 64 << 20}
+	if raw.Logs.MaxAge != nil {
+		p.Logs.MaxAge = time_(*raw.Logs.MaxAge)
+	}
+	if raw.Logs.MaxSize != nil {
+		p.Logs.MaxSize = int64(*raw.Logs.MaxSize)
+	}
+	if raw.Logs.SegmentSize != nil {
+		p.Logs.SegmentSize = int64(*raw.Logs.SegmentSize)
+	}
+	p.Alerts = Alerts{Command: raw.Alerts.Command, Webhook: raw.Alerts.Webhook}
+}
+
+// readFile decodes the profile strictly. lines maps "services.KEY" to its line.
+func readFile(path string) (*rawFile, map[string]int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, usage(fmt.Errorf("read profile: %w", err), "")
+	}
+	raw := &rawFile{}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(raw); err != nil && !errors.Is(err, io.EOF) {
+		return nil, nil, usage(yamlError(path, err), "see the profile format in `pm2dock init --help` or the README")
+	}
+	var root yaml.Node
+	lines := map[string]int{}
+	if yaml.Unmarshal(data, &root) == nil && len(root.Content) == 1 {
+		collectLines(root.Content[0], "", lines)
+	}
+	return raw, lines, nil
+}
+
+func collectLines(n *yaml.Node, prefix string, lines map[string]int) {
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key := prefix + n.Content[i].Value
+		lines[key] = n.Content[i].Line
+		if prefix == "" || prefix == "services." {
+			collectLines(n.Content[i+1], key+".", lines)
+		}
+	}
+}
+
+var (
+	yamlLine    = regexp.MustCompile(`line (\d+): `)
+	yamlUnknown = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
+)
+
+// yamlError rewrites yaml.v3's messages as FILE:LINE: what.
+func yamlError(path string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
+	var out []string
+	for _, l := range strings.Split(msg, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		l = yamlUnknown.ReplaceAllString(l, `line $1: unknown key "$2"`)
+		if m := yamlLine.FindStringSubmatchIndex(l); m != nil {
+			l = path + ":" + l[m[2]:m[3]] + ": " + l[:m[0]] + l[m[1]:]
+		} else {
+			l = path + ": " + l
+		}
+		out = append(out, l)
+	}
+	return errors.New(strings.Join(out, "\n"))
+}
+
+func loadCompose(ctx context.Context, c Compose, dir string, env []string) (*typesProject, error) {
+	fns := []cli.ProjectOptionsFn{
+		cli.WithWorkingDirectory(dir), cli.WithEnv(env), cli.WithConfigFileEnv,
+		cli.WithDefaultConfigPath, cli.WithEnvFiles(c.EnvFiles...), cli.WithDotEnv,
+		cli.WithDefaultProfiles(), cli.WithResolvedPaths(true),
+	}
+	if len(c.Profiles) > 0 {
+		fns = append(fns, cli.WithProfiles(c.Profiles))
+	}
+	if c.Project != "" {
+		fns = append(fns, cli.WithName(c.Project))
+	}
+	opts, err := cli.NewProjectOptions(c.Files, fns...)
+	if err != nil {
+		return nil, err
+	}
+	return opts.LoadProject(ctx)
+}
+
+var keyRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$`)
+var allDigits = regexp.MustCompile(`^[0-9]+$`)
+
+// ValidKey reports why key cannot be a service key (PM2 app name and file
+// name), or nil.
+func ValidKey(key string) error {
+	switch {
+	case !keyRE.MatchString(key):
+		return fmt.Errorf("service key %q is not allowed: use a letter or digit, then letters, digits, '-' or '_' (at most 63)", key)
+	case allDigits.MatchString(key):
+		return fmt.Errorf("service key %q is not allowed: PM2 reads an all-digit name as a process id", key)
+	case key == "all":
+		return fmt.Errorf("service key %q is not allowed: `pm2 restart all` would mean every app", key)
+	}
+	return nil
+}
+
+func (p *Profile) resolveServices(raw *rawFile, lines map[string]int) error {
+	raw.Defaults.inherit(defaultService)
+	keys := make([]string, 0, len(raw.Services))
+	if p.Path == "" || len(raw.Services) == 0 {
+		for _, name := range p.Project.ServiceNames() {
+			keys = append(keys, name)
+		}
+		raw.Services = map[string]*rawService{}
+	} else {
+		for k := range raw.Services {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool { return lines["services."+keys[i]] < lines["services."+keys[j]] })
+	}
+	p.services = map[string]*Service{}
+	for _, key := range keys {
+		rs := raw.Services[key]
+		if rs == nil {
+			rs = &rawService{}
+		}
+		at := p.at(lines, "services."+key)
+		if err := ValidKey(key); err != nil {
+			return usage(fmt.Errorf("%s%w", at, err), "rename it in "+FileName)
+		}
+		rs.inherit(raw.Defaults)
+		s, err := p.resolve(key, rs, at)
+		if err != nil {
+			return err
+		}
+		p.services[key] = s
+		p.order = append(p.order, key)
+	}
+	return nil
+}
+
+func (p *Profile) at(lines map[string]int, key string) string {
+	if p.Path == "" {
+		return ""
+	}
+	if l, ok := lines[key]; ok {
+		return fmt.Sprintf("%s:%d: ", p.Path, l)
+	}
+	return p.Path + ": "
+}
+
+func (p *Profile) resolve(key string, rs *rawService, at string) (*Service, error) {
+	name := rs.Service
+	if name == "" {
+		name = key
+	}
+	spec, err := p.Project.GetService(name)
+	if err != nil {
+		hint := "compose services: " + strings.Join(p.Project.ServiceNames(), ", ")
+		if _, derr := p.Project.GetDisabledService(name); derr == nil {
+			hint = "it is behind a compose profile: add it to compose.profiles in " + FileName
+		}
+		return nil, usage(fmt.Errorf("%sservice %q: compose has no service %q", at, key, name), hint)
+	}
+	switch rs.Pull {
+	case "missing", "always", "never":
+	default:
+		return nil, usage(fmt.Errorf("%sservice %q: pull %q must be missing, always or never", at, key, rs.Pull), "")
+	}
+	r := rs.Restart
+	return &Service{
+		Key: key, Compose: name, Pull: rs.Pull, StartTimeout: time_(rs.StartTimeout),
+		RequireEnv: rs.RequireEnv, Spec: spec,
+		Restart: Restart{Max: *r.Max, Window: time_(*r.Window), Delay: time_(*r.Delay),
+			MaxDelay: time_(*r.MaxDelay), OnUnhealthy: time_(*r.OnUnhealthy)},
+	}, nil
+}
+
+func usage(err error, hint string) error { return exitcode.New(exitcode.Usage, err, hint) }
+
+func lookup(env []string, key string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+func unknownService(p *Profile, key string) error {
+	return usage(fmt.Errorf("unknown service %q", key),
+		fmt.Sprintf("the services of %s are: %s", where(p.Path, p.Dir), strings.Join(p.order, ", ")))
+}

@@ -1,0 +1,111 @@
+package profile
+
+import (
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// Profile is a loaded pm2dock.yaml (or the zero-config defaults) joined with
+// its compose project.
+type Profile struct {
+	Path      string // absolute path of pm2dock.yaml; "" in zero-config mode
+	Dir       string // the folder relative paths resolve against
+	Namespace string // PM2 namespace of the apps
+	StateDir  string // absolute
+	Logs      Logs
+	Alerts    Alerts
+	Compose   Compose
+	Project   *types.Project // as compose resolves it
+	services  map[string]*Service
+	order     []string // service keys in file (or compose) order
+}
+
+// Compose says which compose project the profile manages.
+type Compose struct {
+	Files    []string // absolute; empty means compose's default discovery
+	Project  string
+	Profiles []string
+	EnvFiles []string // absolute
+}
+
+// Logs is the log store's place and retention.
+type Logs struct {
+	Dir         string // absolute
+	MaxAge      time.Duration
+	MaxSize     int64
+	SegmentSize int64
+}
+
+// Alerts says where crash-loop and failure alerts go.
+type Alerts struct {
+	Command []string
+	Webhook string
+}
+
+// Restart is the automatic restart policy of a service.
+type Restart struct {
+	Max         int
+	Window      time.Duration
+	Delay       time.Duration
+	MaxDelay    time.Duration
+	OnUnhealthy time.Duration
+}
+
+// Service is one managed service with its defaults applied.
+type Service struct {
+	Key          string // the PM2 app name
+	Compose      string // the compose service name
+	Pull         string // missing | always | never
+	StartTimeout time.Duration
+	Restart      Restart
+	RequireEnv   []string
+	Spec         types.ServiceConfig
+}
+
+// StopGrace is how long the engine waits after the stop signal before SIGKILL
+// (compose stop_grace_period, default 10 s).
+func (s *Service) StopGrace() time.Duration {
+	if s.Spec.StopGracePeriod != nil {
+		return time.Duration(*s.Spec.StopGracePeriod)
+	}
+	return 10 * time.Second
+}
+
+// Keys returns the service keys in profile order.
+func (p *Profile) Keys() []string { return append([]string(nil), p.order...) }
+
+// Service returns the service with key, or a usage error naming the known keys.
+func (p *Profile) Service(key string) (*Service, error) {
+	if s, ok := p.services[key]; ok {
+		return s, nil
+	}
+	return nil, unknownService(p, key)
+}
+
+// ByCompose returns the managed service whose compose service is name.
+func (p *Profile) ByCompose(name string) (*Service, bool) {
+	for _, k := range p.order {
+		if p.services[k].Compose == name {
+			return p.services[k], true
+		}
+	}
+	return nil, false
+}
+
+// Default values of DESIGN §2.
+var defaultService = rawService{
+	Pull:         "missing",
+	StartTimeout: Duration(120 * time.Second),
+	Restart: rawRestart{
+		Max: intPtr(5), Window: durPtr(10 * time.Minute), Delay: durPtr(2 * time.Second),
+		MaxDelay: durPtr(time.Minute), OnUnhealthy: durPtr(0),
+	},
+}
+
+func intPtr(v int) *int                { return &v }
+func durPtr(v time.Duration) *Duration { d := Duration(v); return &d }
+
+type typesProject = types.Project
+
+func time_(d Duration) time.Duration { return time.Duration(d) }

@@ -1,0 +1,141 @@
+package shim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/pm2dock/pm2dock/internal/compose"
+	"github.com/pm2dock/pm2dock/internal/engine"
+	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/ports"
+)
+
+// preflight checks, in order, required env (2), the image (3) and the
+// published host ports (4), each failing fast with what, why and what next.
+func (s *Shim) preflight(ctx context.Context) error {
+	if err := s.Profile.MissingEnv(s.Service); err != nil {
+		return err
+	}
+	if err := s.ensureImage(ctx); err != nil {
+		return err
+	}
+	for _, b := range Bindings(s.Service.Spec) {
+		if err := ports.Check(ctx, b, engine.PortFinder{E: s.Engine}); err != nil {
+			return portErr(s.Service.Key, err)
+		}
+	}
+	return nil
+}
+
+// Image is the image a compose service runs (compose's default for a built one).
+func Image(project string, spec types.ServiceConfig) string {
+	if spec.Image != "" {
+		return spec.Image
+	}
+	return project + "-" + spec.Name
+}
+
+func (s *Shim) ensureImage(ctx context.Context) error {
+	svc := s.Service
+	img := Image(s.Profile.Project.Name, svc.Spec)
+	_, err := s.Engine.ImageInspect(ctx, img)
+	present := err == nil
+	if err != nil && !engine.IsNotFound(err) {
+		return s.engineErr(fmt.Errorf("inspect image %s: %w", img, err))
+	}
+	switch {
+	case present && (svc.Pull != "always" || svc.Spec.Build != nil):
+		return nil
+	case svc.Spec.Build != nil:
+		s.info("building image %s", img)
+		if err := s.Compose.Build(ctx, svc.Compose); err != nil {
+			return imageErr(fmt.Errorf("build image %s for %s: %w", img, svc.Key, err),
+				"fix the build (`docker compose build "+svc.Compose+"` shows the same error), then `pm2dock start "+svc.Key+"`")
+		}
+		return nil
+	case svc.Pull == "never":
+		return imageErr(fmt.Errorf("image %s of %s is not present locally and pull is never", img, svc.Key),
+			"build or load the image (`docker image ls` lists what is here), or set pull: missing in pm2dock.yaml")
+	}
+	s.info("pulling image %s", img)
+	if err := s.Compose.Pull(ctx, svc.Compose); err != nil {
+		var ce *compose.Error
+		msg := err.Error()
+		if errors.As(err, &ce) {
+			msg = compose.LastLines(ce.Output, 4)
+		}
+		return imageErr(fmt.Errorf("pull image %s for %s failed: %s", img, svc.Key, msg),
+			"check the image name and tag, the registry and `docker login`; with no registry, build the image and set pull: never")
+	}
+	return nil
+}
+
+func imageErr(err error, hint string) error { return exitcode.New(exitcode.ImageMissing, err, hint) }
+
+func portErr(key string, err error) error {
+	if !ports.IsConflict(err) {
+		return err
+	}
+	return exitcode.New(exitcode.PortConflict, fmt.Errorf("%s: %w", key, err),
+		"stop what holds the port, or change the published port in the compose file, then `pm2dock start "+key+"`")
+}
+
+// upError turns a failed `compose up` into the right exit code: the engine's
+// "address already in use" (the port was taken after preflight) is a port
+// conflict named like preflight names it.
+func (s *Shim) upError(ctx context.Context, err error) error {
+	var ce *compose.Error
+	if errors.As(err, &ce) {
+		if b, ok := ports.FromEngineError(ce.Output); ok {
+			h := ports.Describe(ctx, b, engine.PortFinder{E: s.Engine})
+			return portErr(s.Service.Key, &ports.ConflictError{Binding: b, Holder: h, Err: errors.New(compose.LastLines(ce.Output, 1))})
+		}
+		if strings.Contains(ce.Output, "Cannot connect to the Docker daemon") {
+			return engine.Unreachable(s.Engine.DaemonHost(), err)
+		}
+	}
+	return fmt.Errorf("start %s: %w", s.Service.Key, err)
+}
+
+// Bindings lists the published host ports of a service (ranges expanded).
+func Bindings(spec types.ServiceConfig) []ports.Binding {
+	var out []ports.Binding
+	for _, p := range spec.Ports {
+		if p.Published == "" {
+			continue // an ephemeral host port cannot conflict
+		}
+		lo, hi, ok := portRange(p.Published)
+		if !ok {
+			continue
+		}
+		proto := p.Protocol
+		if proto == "" {
+			proto = "tcp"
+		}
+		for port := lo; port <= hi; port++ {
+			out = append(out, ports.Binding{HostIP: p.HostIP, Port: port, Protocol: proto})
+		}
+	}
+	return out
+}
+
+func portRange(s string) (int, int, bool) {
+	a, b, isRange := strings.Cut(s, "-")
+	lo, err := strconv.Atoi(a)
+	if err != nil {
+		return 0, 0, false
+	}
+	if !isRange {
+		return lo, lo, true
+	}
+	hi, err := strconv.Atoi(b)
+	if err != nil || hi < lo {
+		return 0, 0, false
+	}
+	return lo, hi, true
+}

@@ -1,0 +1,163 @@
+package shim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+
+	"github.com/pm2dock/pm2dock/internal/compose"
+	"github.com/pm2dock/pm2dock/internal/engine"
+	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/state"
+)
+
+// Shim supervises one service's container for PM2.
+type Shim struct {
+	Profile *profile.Profile
+	Service *profile.Service
+	Engine  *engine.Engine
+	Compose *compose.Runner
+	Sink    LineSink // the log store; nil means stdout/stderr only
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Now     func() time.Time
+
+	st    state.File
+	last  ring
+	start time.Time
+}
+
+// Run supervises until the container exits (error, exit 1) or ctx is cancelled
+// by SIGINT/SIGTERM (graceful stop, nil). Errors carry DESIGN §3 exit codes.
+func (s *Shim) Run(ctx context.Context) error {
+	s.start = s.Now()
+	s.last.n = 20
+	s.st = state.File{Service: s.Service.Key, Phase: state.Preflight, ShimPID: os.Getpid(), ShimStartedAt: s.start}
+	if prev, err := state.Read(s.Profile.StateDir, s.Service.Key); err == nil {
+		s.st.LastFailure = prev.LastFailure // history outlives a shim
+	}
+	s.save()
+
+	c, adopted, err := s.bringUp(ctx)
+	if err != nil {
+		if ctx.Err() != nil { // stop requested while starting: leave nothing running
+			return s.stopAll()
+		}
+		return s.fail(err)
+	}
+	s.st.Adopted = adopted
+	return s.supervise(ctx, c, adopted)
+}
+
+// bringUp adopts the running container of the service or starts one.
+func (s *Shim) bringUp(ctx context.Context) (*container.Summary, bool, error) {
+	p, svc := s.Profile, s.Service
+	cs, err := s.Engine.ServiceContainers(ctx, p.Project.Name, svc.Compose)
+	if err != nil {
+		return nil, false, s.engineErr(err)
+	}
+	if c := engine.Running(cs); c != nil {
+		s.info("adopting running container %s (%s)", engine.Name(*c), short(c.ID))
+		return c, true, nil
+	}
+	if err := s.preflight(ctx); err != nil {
+		return nil, false, err
+	}
+	s.st.Phase = state.Starting
+	s.save()
+	if err := s.Compose.Up(ctx, svc.Compose); err != nil {
+		return nil, false, s.upError(ctx, err)
+	}
+	cs, err = s.Engine.ServiceContainers(ctx, p.Project.Name, svc.Compose)
+	if err != nil {
+		return nil, false, s.engineErr(err)
+	}
+	if c := engine.Running(cs); c != nil {
+		return c, false, nil
+	}
+	if len(cs) == 0 {
+		return nil, false, fmt.Errorf("docker compose up reported success but no container of %s exists", svc.Compose)
+	}
+	c := cs[0] // it started and already exited: supervise reports how it ended
+	return &c, false, nil
+}
+
+// fail records a failure that ends the shim before or while starting.
+func (s *Shim) fail(err error) error {
+	code := exitcode.FromError(err)
+	s.st.Phase = state.Failed
+	if code == exitcode.Error || code == exitcode.EngineDown {
+		s.st.Phase = state.Exited // PM2 will restart it
+	}
+	c := int(code)
+	s.st.ExitCode, s.st.Reason = &c, err.Error()
+	s.save()
+	fmt.Fprintf(s.Stderr, "[pm2dock] %s failed: %v\n", s.Service.Key, err)
+	return err
+}
+
+// stopAll stops every container of the service (used when a stop request
+// arrives before the shim knows its container) and returns nil (exit 0).
+func (s *Shim) stopAll() error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.Service.StopGrace()+10*time.Second)
+	defer cancel()
+	s.st.Phase = state.Stopping
+	s.save()
+	cs, err := s.Engine.ServiceContainers(ctx, s.Profile.Project.Name, s.Service.Compose)
+	if err == nil {
+		for _, c := range cs {
+			if c.State == container.StateRunning || c.State == container.StateRestarting || c.State == container.StateCreated {
+				s.stopContainer(ctx, c.ID)
+			}
+		}
+	}
+	s.st.Phase = state.Stopped
+	zero := 0
+	s.st.ExitCode = &zero
+	s.save()
+	return nil
+}
+
+func (s *Shim) stopContainer(ctx context.Context, id string) error {
+	secs := int(s.Service.StopGrace().Seconds())
+	_, err := s.Engine.ContainerStop(ctx, id, client.ContainerStopOptions{Timeout: &secs})
+	return err
+}
+
+func (s *Shim) engineErr(err error) error {
+	var ce *exitcode.Err
+	if errors.As(err, &ce) {
+		return err
+	}
+	if client.IsErrConnectionFailed(err) {
+		return engine.Unreachable(s.Engine.DaemonHost(), err)
+	}
+	return err
+}
+
+// save writes the state file; a failure to write it is reported, not fatal:
+// supervision matters more than its record.
+func (s *Shim) save() {
+	s.st.UpdatedAt = s.Now()
+	if err := state.Write(s.Profile.StateDir, &s.st); err != nil {
+		fmt.Fprintf(s.Stderr, "[pm2dock] %s: %v\n", s.Service.Key, err)
+	}
+}
+
+func (s *Shim) info(format string, a ...any) {
+	fmt.Fprintf(s.Stdout, "[pm2dock] %s: %s\n", s.Service.Key, fmt.Sprintf(format, a...))
+}
+
+func short(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}

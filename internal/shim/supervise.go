@@ -1,0 +1,258 @@
+package shim
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/events"
+	"github.com/moby/moby/client"
+
+	"github.com/pm2dock/pm2dock/internal/engine"
+	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/state"
+)
+
+// drainWait bounds how long the shim waits for the log stream to deliver the
+// last lines after the container stopped.
+const drainWait = 3 * time.Second
+
+// supervise attaches to c and returns when it ends.
+func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool) error {
+	id := c.ID
+	info, err := s.Engine.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	if err != nil {
+		if ctx.Err() != nil {
+			return s.stopAll()
+		}
+		return s.fail(s.engineErr(fmt.Errorf("inspect container %s: %w", short(id), err)))
+	}
+	ci := info.Container
+	started, _ := time.Parse(time.RFC3339Nano, ci.State.StartedAt)
+	s.st.Container = &state.Container{ID: id, Name: strings.TrimPrefix(ci.Name, "/"), Image: ci.Config.Image,
+		PID: ci.State.Pid, StartedAt: started.UTC()}
+
+	// Lines since the container started; an adopted container's earlier lines
+	// were already shown by the shim before this one.
+	since := started
+	if adopted {
+		since = s.Now()
+	}
+	watch, cancelWatch := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWatch()
+	logsDone := s.followLogs(watch, id, since, ci.Config.Tty)
+	evs := s.Engine.Events(watch, client.EventsListOptions{Filters: client.Filters{}.Add("container", id).Add("type", "container")})
+	wait := s.Engine.ContainerWait(watch, id, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
+
+	s.observe(ci.State)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var killedBy string
+	for {
+		select {
+		case <-ctx.Done():
+			return s.stop(id, logsDone)
+		case ev := <-evs.Messages:
+			killedBy = s.event(ev, killedBy)
+		case <-evs.Err:
+			evs.Messages, evs.Err = nil, nil // events broke: the ticker's inspect carries on
+		case <-tick.C:
+			if r, err := s.Engine.ContainerInspect(watch, id, client.ContainerInspectOptions{}); err == nil {
+				s.observe(r.Container.State)
+			}
+		case res := <-wait.Result:
+			drain(logsDone)
+			return s.exited(id, res, killedBy)
+		case err := <-wait.Error:
+			if ctx.Err() != nil {
+				return s.stop(id, logsDone)
+			}
+			return s.fail(s.engineErr(fmt.Errorf("wait for container %s: %w", short(id), err)))
+		}
+	}
+}
+
+// observe updates health and phase from an inspected state.
+func (s *Shim) observe(st *container.State) {
+	if st == nil || !st.Running {
+		return
+	}
+	health := ""
+	if st.Health != nil {
+		health = string(st.Health.Status)
+	}
+	s.setHealth(health)
+}
+
+// event handles one engine event; it returns who killed the container, if an
+// outside `docker kill` did.
+func (s *Shim) event(ev events.Message, killedBy string) string {
+	action := string(ev.Action)
+	switch {
+	case strings.HasPrefix(action, "health_status"):
+		s.setHealth(strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(action, "health_status"), ":")))
+	case action == "kill" && s.st.Phase != state.Stopping:
+		return "killed by docker kill (signal " + ev.Actor.Attributes["signal"] + ")"
+	}
+	return killedBy
+}
+
+func (s *Shim) setHealth(health string) {
+	c := s.st.Container
+	phase := s.st.Phase
+	switch {
+	case health == "" || health == "healthy":
+		phase = state.Ready
+	case health == "unhealthy" && (phase == state.Ready || phase == state.Unhealthy):
+		phase = state.Unhealthy
+	case health == "starting" || health == "unhealthy":
+		phase = state.Starting // not yet ready once: still starting
+	}
+	if c.Health == health && phase == s.st.Phase {
+		return
+	}
+	c.Health = health
+	switch {
+	case phase == state.Ready && s.st.Phase != state.Ready:
+		now := s.Now()
+		s.st.ReadyAt = &now
+		what := "running, no healthcheck"
+		if health == "healthy" {
+			what = "healthy"
+		}
+		s.info("ready (%s) after %s: container %s (%s)", what, now.Sub(s.start).Round(10*time.Millisecond), c.Name, short(c.ID))
+	case phase == state.Unhealthy && s.st.Phase != state.Unhealthy:
+		fmt.Fprintf(s.Stderr, "[pm2dock] %s: container %s is unhealthy\n", s.Service.Key, c.Name)
+	}
+	s.st.Phase = phase
+	s.save()
+}
+
+// stop stops the container gracefully and ends the shim with exit 0.
+func (s *Shim) stop(id string, logsDone <-chan struct{}) error {
+	s.st.Phase = state.Stopping
+	s.save()
+	s.info("stopping container %s (grace %s)", short(id), s.Service.StopGrace())
+	ctx, cancel := context.WithTimeout(context.Background(), s.Service.StopGrace()+10*time.Second)
+	defer cancel()
+	if err := s.stopContainer(ctx, id); err != nil && !engine.IsNotFound(err) {
+		fmt.Fprintf(s.Stderr, "[pm2dock] %s: stop container %s: %v\n", s.Service.Key, short(id), err)
+	}
+	drain(logsDone)
+	s.st.Phase = state.Stopped
+	zero := 0
+	s.st.ExitCode = &zero
+	s.save()
+	s.info("stopped")
+	return nil
+}
+
+// exited records an unexpected end of the container and returns exit 1.
+func (s *Shim) exited(id string, res container.WaitResponse, killedBy string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	f := state.Failure{At: s.Now(), ExitCode: int(res.StatusCode), LastLines: s.last.snapshot()}
+	if res.Error != nil {
+		f.Error = res.Error.Message
+	}
+	if r, err := s.Engine.ContainerInspect(ctx, id, client.ContainerInspectOptions{}); err == nil {
+		st := r.Container.State
+		f.ExitCode, f.OOMKilled = st.ExitCode, st.OOMKilled
+		if st.Error != "" {
+			f.Error = st.Error
+		}
+		if t, err := time.Parse(time.RFC3339Nano, st.FinishedAt); err == nil && t.Year() > 1 {
+			f.At = t.UTC()
+		}
+		f.Reason = Reason(f, r.Container.HostConfig, killedBy)
+	} else {
+		f.Reason = Reason(f, nil, killedBy)
+	}
+	s.st.LastFailure = &f
+	s.st.Phase = state.Exited
+	one := int(exitcode.Error)
+	s.st.ExitCode, s.st.Reason = &one, f.Reason
+	s.save()
+	fmt.Fprintf(s.Stderr, "[pm2dock] %s: container %s %s\n", s.Service.Key, short(id), f.Reason)
+	return exitcode.Errorf(exitcode.Error, "%s: container %s", s.Service.Key, f.Reason)
+}
+
+// Reason says in words why a container ended.
+func Reason(f state.Failure, hc *container.HostConfig, killedBy string) string {
+	r := fmt.Sprintf("exited with code %d", f.ExitCode)
+	switch {
+	case f.OOMKilled:
+		r += ": OOM killed"
+		if hc != nil && hc.Memory > 0 {
+			r += fmt.Sprintf(" (memory limit %s)", mib(hc.Memory))
+		}
+	case killedBy != "":
+		r += ": " + killedBy
+	case f.Error != "":
+		r += ": " + f.Error
+	}
+	return r
+}
+
+func mib(b int64) string {
+	if b%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", b>>20)
+	}
+	return fmt.Sprintf("%d bytes", b)
+}
+
+// followLogs streams the container's lines until the stream ends; the channel
+// closes then.
+func (s *Shim) followLogs(ctx context.Context, id string, since time.Time, tty bool) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rc, err := s.Engine.ContainerLogs(ctx, id, client.ContainerLogsOptions{
+			ShowStdout: true, ShowStderr: true, Follow: true, Timestamps: true,
+			Since: fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond()),
+		})
+		if err != nil {
+			fmt.Fprintf(s.Stderr, "[pm2dock] %s: follow logs: %v\n", s.Service.Key, err)
+			return
+		}
+		defer rc.Close()
+		read := demux
+		if tty {
+			read = raw
+		}
+		if err := read(rc, s.line); err != nil && ctx.Err() == nil {
+			fmt.Fprintf(s.Stderr, "[pm2dock] %s: follow logs: %v\n", s.Service.Key, err)
+		}
+	}()
+	return done
+}
+
+var outMu sync.Mutex
+
+// line writes one container line to the shim's stream and the sink.
+func (s *Shim) line(ts time.Time, stream string, msg []byte) {
+	w := s.Stdout
+	if stream == "stderr" {
+		w = s.Stderr
+	}
+	outMu.Lock()
+	w.Write(append(msg, '\n')) // a closed pipe (PM2 gone) must not stop supervision
+	outMu.Unlock()
+	s.last.add(msg)
+	if s.Sink != nil {
+		s.Sink.Line(ts, stream, msg)
+	}
+}
+
+func drain(done <-chan struct{}) {
+	if done == nil {
+		return
+	}
+	select {
+	case <-done:
+	case <-time.After(drainWait):
+	}
+}

@@ -1,0 +1,176 @@
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/pm2dock/pm2dock/internal/engine"
+	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/pm2"
+	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
+	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/state"
+)
+
+// Stack drives a profile's services through PM2.
+type Stack struct {
+	Profile   *profile.Profile
+	PM2       *pm2.CLI
+	Engine    *engine.Engine // optional: lets stop catch a container PM2 did not own
+	Ecosystem string         // path of the ecosystem file for `pm2 start`
+	Now       func() time.Time
+	Progress  func(key, msg string) // optional: one line per step
+	Poll      time.Duration
+
+	mu sync.Mutex // one pm2 CLI at a time
+}
+
+// Result is the outcome for one service.
+type Result struct {
+	Key       string
+	Outcome   string // started, already healthy, restarted, stopped, failed
+	Phase     state.Phase
+	PM2PID    int
+	OldPID    int
+	Container *state.Container
+	Took      time.Duration
+	Err       error
+}
+
+func (s *Stack) pm2(fn func() error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return fn()
+}
+
+func (s *Stack) progress(key, format string, a ...any) {
+	if s.Progress != nil {
+		s.Progress(key, fmt.Sprintf(format, a...))
+	}
+}
+
+// Start brings keys (and what they depend on) up and waits for each to be
+// ready. Keys in restart are restarted even when healthy. Results come in
+// dependency order; the error is the first failure's.
+func (s *Stack) Start(ctx context.Context, keys []string, restart map[string]bool) ([]Result, error) {
+	order, graph, err := closure(s.Profile, keys)
+	if err != nil {
+		return nil, err
+	}
+	var procs []rpc.Process
+	if err := s.pm2(func() (err error) { procs, err = s.PM2.List(ctx); return }); err != nil {
+		return nil, err
+	}
+	results := make(map[string]*Result, len(order))
+	started := make(map[string]chan struct{}, len(order)) // closed once running (or failed)
+	done := make(map[string]chan struct{}, len(order))    // closed once ready (or failed)
+	for _, k := range order {
+		results[k] = &Result{Key: k}
+		started[k], done[k] = make(chan struct{}), make(chan struct{})
+	}
+	var wg sync.WaitGroup
+	for _, k := range order {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := results[k]
+			var once sync.Once
+			markStarted := func() { once.Do(func() { close(started[k]) }) }
+			defer close(done[k])
+			defer markStarted()
+			if err := s.awaitDeps(ctx, k, graph[k], results, started, done); err != nil {
+				r.Outcome, r.Err = "failed", err
+				return
+			}
+			s.startOne(ctx, k, pm2.Find(procs, s.Profile.Namespace, k), restart[k], r, markStarted)
+		}()
+	}
+	wg.Wait()
+	out := make([]Result, 0, len(order))
+	var first error
+	for _, k := range order {
+		out = append(out, *results[k])
+		if first == nil && results[k].Err != nil {
+			first = results[k].Err
+		}
+	}
+	return out, first
+}
+
+func (s *Stack) awaitDeps(ctx context.Context, key string, ds []dep, results map[string]*Result, started, done map[string]chan struct{}) error {
+	for _, d := range ds {
+		ch := done[d.Key]
+		if d.Condition == types.ServiceConditionStarted {
+			ch = started[d.Key]
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if r := results[d.Key]; r.Err != nil {
+			return exitcode.New(exitcode.FromError(r.Err),
+				fmt.Errorf("%s not started: its dependency %s failed", key, d.Key), "")
+		}
+	}
+	return nil
+}
+
+// startOne starts (or restarts) one service and waits for its shim's verdict.
+func (s *Stack) startOne(ctx context.Context, key string, app *rpc.Process, force bool, r *Result, markStarted func()) {
+	svc, _ := s.Profile.Service(key)
+	st, _ := state.Read(s.Profile.StateDir, key)
+	online := app != nil && app.Env.Status == "online" && st != nil && st.ShimPID == app.PID
+	if app != nil {
+		r.OldPID = app.PID
+	}
+	if !force && online && st.Phase == state.Ready {
+		r.Outcome, r.Phase, r.PM2PID, r.Container = "already healthy", st.Phase, app.PID, st.Container
+		return
+	}
+	t0 := s.Now()
+	waitPID := 0 // when a shim is already starting, wait for it instead of starting another
+	if !force && online && (st.Phase == state.Preflight || st.Phase == state.Starting) {
+		waitPID = app.PID
+		s.progress(key, "already starting (pid %d), waiting", app.PID)
+	} else {
+		verb := "starting"
+		if force && app != nil {
+			verb = "restarting"
+		}
+		s.progress(key, "%s through PM2", verb)
+		err := s.pm2(func() error {
+			if force && app != nil {
+				_, err := s.PM2.Run(ctx, "restart", strconv.Itoa(app.PMID))
+				return err
+			}
+			return s.PM2.Start(ctx, s.Ecosystem, []string{key})
+		})
+		if err != nil {
+			r.Outcome, r.Err = "failed", err
+			return
+		}
+	}
+	st, err := s.wait(ctx, key, t0, waitPID, svc.StartTimeout, markStarted)
+	r.Took = s.Now().Sub(t0)
+	if st != nil {
+		r.Phase, r.PM2PID, r.Container = st.Phase, st.ShimPID, st.Container
+	}
+	if err != nil {
+		r.Outcome, r.Err = "failed", err
+		if !errors.Is(err, context.Canceled) {
+			s.pm2(func() error { return s.PM2.Stop(context.WithoutCancel(ctx), key) }) // left stopped, not looping
+		}
+		return
+	}
+	r.Outcome = "started"
+	if force && app != nil {
+		r.Outcome = "restarted"
+	}
+}

@@ -1,0 +1,76 @@
+package stack
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+
+	"github.com/pm2dock/pm2dock/internal/engine"
+	"github.com/pm2dock/pm2dock/internal/pm2"
+	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
+	"github.com/pm2dock/pm2dock/internal/state"
+)
+
+// Stop stops keys through PM2, dependents first. `pm2 stop` returns once the
+// shim has exited, i.e. once it has stopped its container; a container still
+// running after that (started by plain compose, or left by a killed shim) is
+// stopped through the engine, so stop never leaves one behind.
+func (s *Stack) Stop(ctx context.Context, keys []string) ([]Result, error) {
+	var procs []rpc.Process
+	if err := s.pm2(func() (err error) { procs, err = s.PM2.List(ctx); return }); err != nil {
+		return nil, err
+	}
+	var out []Result
+	var first error
+	for _, k := range dependents(s.Profile, keys) {
+		r := Result{Key: k, Outcome: "stopped"}
+		t0 := s.Now()
+		if app := pm2.Find(procs, s.Profile.Namespace, k); app != nil {
+			r.OldPID = app.PID
+			if app.Env.Status != "stopped" {
+				s.progress(k, "stopping through PM2 (pid %d)", app.PID)
+				if err := s.pm2(func() error { _, err := s.PM2.Run(ctx, "stop", strconv.Itoa(app.PMID)); return err }); err != nil {
+					r.Outcome, r.Err = "failed", err
+				}
+			}
+		}
+		if r.Err == nil {
+			r.Err = s.stopLeftovers(ctx, k)
+		}
+		if st, err := state.Read(s.Profile.StateDir, k); err == nil {
+			r.Phase, r.Container = st.Phase, st.Container
+		}
+		r.Took = s.Now().Sub(t0)
+		if r.Err != nil && first == nil {
+			first = r.Err
+		}
+		out = append(out, r)
+	}
+	return out, first
+}
+
+func (s *Stack) stopLeftovers(ctx context.Context, key string) error {
+	if s.Engine == nil {
+		return nil
+	}
+	svc, _ := s.Profile.Service(key)
+	cs, err := s.Engine.ServiceContainers(ctx, s.Profile.Project.Name, svc.Compose)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if c.State != container.StateRunning {
+			continue
+		}
+		s.progress(key, "stopping container %s that no shim owns", engine.Name(c))
+		secs := int(svc.StopGrace() / time.Second)
+		if _, err := s.Engine.ContainerStop(ctx, c.ID, client.ContainerStopOptions{Timeout: &secs}); err != nil {
+			return fmt.Errorf("stop container %s: %w", engine.Name(c), err)
+		}
+	}
+	return nil
+}

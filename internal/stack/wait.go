@@ -1,0 +1,104 @@
+package stack
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/pm2"
+	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
+	"github.com/pm2dock/pm2dock/internal/state"
+)
+
+// wait polls key's state file until a shim that started after t0 (or the shim
+// with pid waitPID) reports ready or gives up, or until timeout.
+func (s *Stack) wait(ctx context.Context, key string, t0 time.Time, waitPID int, timeout time.Duration, markStarted func()) (*state.File, error) {
+	poll := s.Poll
+	if poll == 0 {
+		poll = 50 * time.Millisecond
+	}
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(poll)
+	defer tick.Stop()
+	var last *state.File
+	for n := 1; ; n++ {
+		select {
+		case <-ctx.Done():
+			return last, ctx.Err()
+		case <-deadline.C:
+			return last, notHealthy(key, last, timeout)
+		case <-tick.C:
+		}
+		st, err := state.Read(s.Profile.StateDir, key)
+		fresh := err == nil && (st.ShimPID == waitPID && waitPID != 0 || !st.ShimStartedAt.Before(t0))
+		if !fresh {
+			if n%20 == 0 { // a shim that never ran leaves no state: ask PM2 why
+				if err := s.pm2GaveUp(ctx, key); err != nil {
+					return last, err
+				}
+			}
+			continue
+		}
+		last = st
+		switch st.Phase {
+		case state.Starting, state.Unhealthy:
+			if st.Container != nil {
+				markStarted()
+			}
+		case state.Ready:
+			return st, nil
+		case state.Failed, state.Exited, state.Stopped:
+			return st, shimFailed(key, st)
+		}
+	}
+}
+
+func shimFailed(key string, st *state.File) error {
+	code := exitcode.NotHealthy
+	if st.ExitCode != nil && *st.ExitCode != int(exitcode.Error) && *st.ExitCode != 0 {
+		code = exitcode.Code(*st.ExitCode)
+	}
+	reason := st.Reason
+	if st.Phase == state.Exited {
+		reason = "exited while starting: " + reason
+	}
+	if st.Phase == state.Stopped {
+		reason = "was stopped while starting"
+	}
+	return exitcode.New(code, fmt.Errorf("%s %s", key, reason),
+		fmt.Sprintf("see `pm2dock logs %s --since 15m` and `pm2 logs %s`; fix it, then `pm2dock start %s`", key, key, key))
+}
+
+func notHealthy(key string, st *state.File, timeout time.Duration) error {
+	what := "its shim never reported"
+	if st != nil {
+		what = "phase " + string(st.Phase)
+		if st.Container != nil && st.Container.Health != "" {
+			what += ", health " + st.Container.Health
+		}
+	}
+	return exitcode.New(exitcode.NotHealthy, fmt.Errorf("%s not healthy after %s (%s)", key, timeout, what),
+		fmt.Sprintf("see `pm2dock logs %s --since 15m`; raise start_timeout in pm2dock.yaml if it is only slow", key))
+}
+
+// pm2GaveUp checks PM2 for an app that died without its shim writing state
+// (say the pm2dock binary vanished).
+func (s *Stack) pm2GaveUp(ctx context.Context, key string) error {
+	var app *rpc.Process
+	err := s.pm2(func() error {
+		procs, err := s.PM2.List(ctx)
+		if err == nil {
+			app = pm2.Find(procs, s.Profile.Namespace, key)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if app != nil && (app.Env.Status == "errored" || app.Env.Status == "stopped") {
+		return exitcode.Errorf(exitcode.Error, "%s: PM2 reports the app %s before its shim ran; see `pm2 logs %s`", key, app.Env.Status, key)
+	}
+	return nil
+}

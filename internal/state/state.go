@@ -1,0 +1,120 @@
+// Package state is the shim's state file, <state_dir>/<service>.json: what the
+// shim of one service is doing, its container, and why it last failed. Only that
+// shim writes it (atomically: a temporary file renamed over the old one), so a
+// reader never sees a torn file; `start` waits on it and `status` joins it with
+// PM2 and the engine. It holds no environment values.
+package state
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Phase is where a shim is in a service's life.
+type Phase string
+
+// The phases, in the order a healthy run goes through them.
+const (
+	Preflight Phase = "preflight" // checking env, image, ports
+	Starting  Phase = "starting"  // container started, not yet healthy
+	Ready     Phase = "ready"     // healthy, or running without a healthcheck
+	Unhealthy Phase = "unhealthy" // was ready, healthcheck now fails
+	Stopping  Phase = "stopping"  // stop requested, container stopping
+	Stopped   Phase = "stopped"   // stopped on request; the shim exited 0
+	Exited    Phase = "exited"    // container exited unexpectedly; the shim exited 1
+	Failed    Phase = "failed"    // the shim gave up with a no-restart code (see Reason)
+)
+
+// File is the content of a state file.
+type File struct {
+	Service       string     `json:"service"`
+	Phase         Phase      `json:"phase"`
+	ShimPID       int        `json:"shim_pid"`
+	ShimStartedAt time.Time  `json:"shim_started_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
+	ReadyAt       *time.Time `json:"ready_at,omitempty"`
+	Container     *Container `json:"container,omitempty"`
+	Adopted       bool       `json:"adopted,omitempty"` // the container was running when the shim came
+	ExitCode      *int       `json:"exit_code,omitempty"`
+	Reason        string     `json:"reason,omitempty"` // why the shim failed or exited
+	LastFailure   *Failure   `json:"last_failure,omitempty"`
+	StoreError    string     `json:"store_error,omitempty"`
+}
+
+// Container is what the shim knows of its container.
+type Container struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Image     string    `json:"image"`
+	PID       int       `json:"pid"`
+	StartedAt time.Time `json:"started_at"`
+	Health    string    `json:"health,omitempty"` // "", starting, healthy, unhealthy
+}
+
+// Failure records one unexpected end of a service.
+type Failure struct {
+	At        time.Time `json:"at"`
+	ExitCode  int       `json:"exit_code"`
+	OOMKilled bool      `json:"oom_killed,omitempty"`
+	Error     string    `json:"error,omitempty"` // the engine's error text
+	Reason    string    `json:"reason"`          // for a person
+	LastLines []string  `json:"last_lines,omitempty"`
+}
+
+// Path is the state file of service in dir.
+func Path(dir, service string) string { return filepath.Join(dir, service+".json") }
+
+// ErrNone means the service has no state file yet (never started here).
+var ErrNone = errors.New("no state file")
+
+// Read returns the state of service, or ErrNone.
+func Read(dir, service string) (*File, error) {
+	raw, err := os.ReadFile(Path(dir, service))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrNone
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read state of %s: %w", service, err)
+	}
+	f := &File{}
+	if err := json.Unmarshal(raw, f); err != nil {
+		return nil, fmt.Errorf("read state of %s: %s is not valid JSON: %w", service, Path(dir, service), err)
+	}
+	return f, nil
+}
+
+// Write replaces the state file atomically; the file is 0644, the folder 0755.
+func Write(dir string, f *File) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create state folder: %w", err)
+	}
+	raw, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+f.Service+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write state of %s: %w", f.Service, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(raw, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write state of %s: %w", f.Service, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write state of %s: %w", f.Service, err)
+	}
+	if err := os.Rename(tmp.Name(), Path(dir, f.Service)); err != nil {
+		return fmt.Errorf("write state of %s: %w", f.Service, err)
+	}
+	return nil
+}
