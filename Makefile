@@ -6,7 +6,7 @@ GO ?= go
 BIN := bin/pm2dock
 E2E_TIMEOUT ?= 30m
 
-.PHONY: all build provision images test lint unit e2e cross clean
+.PHONY: all build provision images test lint unit e2e cross clean demo
 
 all: build
 
@@ -36,6 +36,10 @@ e2e:
 cross:
 	GOOS=darwin $(GO) build ./...
 	GOOS=windows $(GO) build ./...
+
+# The README's main command: provision, then the demo stack under PM2.
+demo:
+	scripts/demo.sh
 
 clean:
 	rm -rf bin .cache

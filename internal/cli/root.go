@@ -74,6 +74,7 @@ queryable by time.`,
 		NewCmdStart(f, nil),
 		NewCmdStop(f, nil),
 		NewCmdRestart(f, nil),
+		NewCmdStatus(f, nil),
 	)
 	return root, parsed
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pm2dock/pm2dock/internal/ecosystem"
+	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/handoff"
 	"github.com/pm2dock/pm2dock/internal/profile"
 	"github.com/pm2dock/pm2dock/internal/stack"
@@ -107,7 +108,25 @@ func startRun(ctx context.Context, f *Factory, opts *StartOptions) error {
 	}
 	results, err := st.Start(ctx, keys, force)
 	printStart(f, p, results, opts.Restart)
-	return err
+	return summarize(f, results, err)
+}
+
+// summarize prints every failure when there are several and returns one error
+// with the first failure's exit code; a single failure is returned as it is.
+func summarize(f *Factory, results []stack.Result, first error) error {
+	var failed []stack.Result
+	for _, r := range results {
+		if r.Err != nil {
+			failed = append(failed, r)
+		}
+	}
+	if len(failed) < 2 {
+		return first
+	}
+	for _, r := range failed {
+		fmt.Fprintf(f.IO.ErrOut, "pm2dock: %v\n", r.Err)
+	}
+	return exitcode.New(exitcode.FromError(first), fmt.Errorf("%d services failed (see above)", len(failed)), "")
 }
 
 func printStart(f *Factory, p *profile.Profile, results []stack.Result, restart bool) {
@@ -115,7 +134,7 @@ func printStart(f *Factory, p *profile.Profile, results []stack.Result, restart 
 	fmt.Fprintln(tw, "NAME\tSTATE\tPM2 PID\tCONTAINER\tPORTS\tTOOK")
 	for _, r := range results {
 		pid, cid := "-", "-"
-		if r.PM2PID > 0 {
+		if r.PM2PID > 0 && r.Err == nil {
 			pid = fmt.Sprint(r.PM2PID)
 		}
 		if r.Container != nil {
@@ -207,7 +226,7 @@ service left running without a shim is stopped too.`,
 					fmt.Fprintf(f.IO.Out, "%s stopped (%s)\n", r.Key, r.Took.Round(10*time.Millisecond))
 				}
 			}
-			return err
+			return summarize(f, results, err)
 		},
 	}
 }

@@ -25,7 +25,7 @@ func (p *Profile) MissingEnv(s *Service) error {
 		return nil
 	}
 	return exitcode.New(exitcode.Usage,
-		fmt.Errorf("service %s needs %s, which %s not set", s.Key, strings.Join(missing, ", "), plural(len(missing), "is", "are")),
+		fmt.Errorf("%s %s not set (required by service %s)", strings.Join(missing, ", "), plural(len(missing), "is", "are"), s.Key),
 		fmt.Sprintf("export it in the shell that runs pm2dock, or put it in the compose .env file of %s", p.Dir))
 }
 

@@ -54,12 +54,12 @@ func (s *Shim) ensureImage(ctx context.Context) error {
 	case svc.Spec.Build != nil:
 		s.info("building image %s", img)
 		if err := s.Compose.Build(ctx, svc.Compose); err != nil {
-			return imageErr(fmt.Errorf("build image %s for %s: %w", img, svc.Key, err),
+			return imageErr(fmt.Errorf("build of image %s failed: %w", img, err),
 				"fix the build (`docker compose build "+svc.Compose+"` shows the same error), then `pm2dock start "+svc.Key+"`")
 		}
 		return nil
 	case svc.Pull == "never":
-		return imageErr(fmt.Errorf("image %s of %s is not present locally and pull is never", img, svc.Key),
+		return imageErr(fmt.Errorf("image %s is not present locally and pull is never", img),
 			"build or load the image (`docker image ls` lists what is here), or set pull: missing in pm2dock.yaml")
 	}
 	s.info("pulling image %s", img)
@@ -69,7 +69,7 @@ func (s *Shim) ensureImage(ctx context.Context) error {
 		if errors.As(err, &ce) {
 			msg = compose.LastLines(ce.Output, 4)
 		}
-		return imageErr(fmt.Errorf("pull image %s for %s failed: %s", img, svc.Key, msg),
+		return imageErr(fmt.Errorf("pull of image %s failed: %s", img, msg),
 			"check the image name and tag, the registry and `docker login`; with no registry, build the image and set pull: never")
 	}
 	return nil
@@ -81,7 +81,7 @@ func portErr(key string, err error) error {
 	if !ports.IsConflict(err) {
 		return err
 	}
-	return exitcode.New(exitcode.PortConflict, fmt.Errorf("%s: %w", key, err),
+	return exitcode.New(exitcode.PortConflict, err,
 		"stop what holds the port, or change the published port in the compose file, then `pm2dock start "+key+"`")
 }
 

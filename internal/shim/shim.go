@@ -98,6 +98,10 @@ func (s *Shim) fail(err error) error {
 	}
 	c := int(code)
 	s.st.ExitCode, s.st.Reason = &c, err.Error()
+	var ce *exitcode.Err
+	if errors.As(err, &ce) {
+		s.st.Reason, s.st.Hint = ce.Err.Error(), ce.Hint
+	}
 	s.save()
 	fmt.Fprintf(s.Stderr, "[pm2dock] %s failed: %v\n", s.Service.Key, err)
 	return err

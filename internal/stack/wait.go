@@ -60,15 +60,17 @@ func shimFailed(key string, st *state.File) error {
 	if st.ExitCode != nil && *st.ExitCode != int(exitcode.Error) && *st.ExitCode != 0 {
 		code = exitcode.Code(*st.ExitCode)
 	}
-	reason := st.Reason
-	if st.Phase == state.Exited {
+	reason, hint := st.Reason, st.Hint
+	switch st.Phase {
+	case state.Exited:
 		reason = "exited while starting: " + reason
-	}
-	if st.Phase == state.Stopped {
+	case state.Stopped:
 		reason = "was stopped while starting"
 	}
-	return exitcode.New(code, fmt.Errorf("%s %s", key, reason),
-		fmt.Sprintf("see `pm2dock logs %s --since 15m` and `pm2 logs %s`; fix it, then `pm2dock start %s`", key, key, key))
+	if hint == "" {
+		hint = fmt.Sprintf("see `pm2dock logs %s --since 15m` and `pm2 logs %s`; fix it, then `pm2dock start %s`", key, key, key)
+	}
+	return exitcode.New(code, fmt.Errorf("%s: %s", key, reason), hint)
 }
 
 func notHealthy(key string, st *state.File, timeout time.Duration) error {

@@ -42,6 +42,7 @@ type File struct {
 	Adopted       bool       `json:"adopted,omitempty"` // the container was running when the shim came
 	ExitCode      *int       `json:"exit_code,omitempty"`
 	Reason        string     `json:"reason,omitempty"` // why the shim failed or exited
+	Hint          string     `json:"hint,omitempty"`   // what to do about it
 	LastFailure   *Failure   `json:"last_failure,omitempty"`
 	StoreError    string     `json:"store_error,omitempty"`
 }

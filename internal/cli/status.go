@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/pm2"
+	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
+	"github.com/pm2dock/pm2dock/internal/status"
+)
+
+// StatusOptions are the inputs of `pm2dock status`.
+type StatusOptions struct {
+	Services []string
+	JSON     bool
+	Watch    bool
+	Check    bool
+	Verbose  bool
+}
+
+// NewCmdStatus shows PM2 state joined with container health for each service.
+func NewCmdStatus(f *Factory, runF func(*StatusOptions) error) *cobra.Command {
+	opts := &StatusOptions{}
+	cmd := &cobra.Command{
+		Use:   "status [SERVICE...]",
+		Short: "One view of every service: PM2 state, container health, uptime, restarts, last failure",
+		Long: `Show, for each service (default: all), the state pm2dock derives (healthy,
+running, starting, unhealthy, stopped, failed, crash-loop, unknown), PM2's status,
+pid and restart count, the container's health, uptime and ports, and the last
+failure. A table on a terminal, tab-separated lines when piped, --json for the
+DESIGN contract. --check exits 6 unless every selected service is healthy (or
+running without a healthcheck). Exit 7 when the engine does not answer, 8 when
+PM2 does not (what is known is still printed).`,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Services = args
+			if runF != nil {
+				return runF(opts)
+			}
+			return statusRun(c.Context(), f, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the rows as JSON")
+	cmd.Flags().BoolVar(&opts.Watch, "watch", false, "redraw every second until interrupted")
+	cmd.Flags().BoolVar(&opts.Check, "check", false, "exit 6 unless every selected service is healthy")
+	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "say where PM2's view came from (RPC socket or pm2 jlist)")
+	return cmd
+}
+
+func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
+	p, err := f.Profile(ctx)
+	if err != nil {
+		return err
+	}
+	keys := opts.Services
+	if len(keys) == 0 {
+		keys = p.Keys()
+	}
+	for _, k := range keys {
+		if _, err := p.Service(k); err != nil {
+			return err
+		}
+	}
+	src := status.Sources{Profile: p, PM2Home: pm2.Home(f.Getenv), Now: f.Now,
+		Jlist: func(ctx context.Context) ([]rpc.Process, error) {
+			cli, err := f.PM2(p.Dir)
+			if err != nil {
+				return nil, err
+			}
+			return cli.List(ctx)
+		}}
+	e, engineErr := f.Engine(ctx)
+	if engineErr == nil {
+		defer e.Close()
+		src.Engine = e
+	}
+	for {
+		rep := status.Collect(ctx, src, keys)
+		rep.EngineErr = engineErr
+		if opts.Watch && f.IO.IsStdoutTTY() {
+			fmt.Fprint(f.IO.Out, "\033[H\033[2J")
+		}
+		if err := renderStatus(f, opts, rep); err != nil {
+			return err
+		}
+		if !opts.Watch {
+			return statusErr(rep, opts.Check)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func renderStatus(f *Factory, opts *StatusOptions, rep status.Report) error {
+	if opts.Verbose {
+		fmt.Fprintf(f.IO.ErrOut, "PM2 view from: %s\n", rep.PM2Source)
+	}
+	switch {
+	case opts.JSON:
+		return status.JSON(f.IO.Out, rep.Rows)
+	case f.IO.IsStdoutTTY():
+		return status.Table(f.IO.Out, rep.Rows, f.Now())
+	}
+	return status.Lines(f.IO.Out, rep.Rows)
+}
+
+func statusErr(rep status.Report, check bool) error {
+	switch {
+	case rep.EngineErr != nil:
+		return rep.EngineErr
+	case rep.PM2Err != nil:
+		return exitcode.New(exitcode.PM2Missing, rep.PM2Err, "check PM2: `pm2 ping`")
+	}
+	if !check {
+		return nil
+	}
+	var bad []string
+	for _, r := range rep.Rows {
+		if !r.Healthy() {
+			bad = append(bad, r.Name+" is "+r.State)
+		}
+	}
+	if len(bad) > 0 {
+		return exitcode.Errorf(exitcode.NotHealthy, "not healthy: %v", bad)
+	}
+	return nil
+}

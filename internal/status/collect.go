@@ -1,0 +1,201 @@
+package status
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+
+	"github.com/pm2dock/pm2dock/internal/engine"
+	"github.com/pm2dock/pm2dock/internal/pm2"
+	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
+	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/state"
+)
+
+// Sources are where the views come from.
+type Sources struct {
+	Profile *profile.Profile
+	PM2Home string
+	// Jlist is the fallback when the RPC socket answers unexpectedly.
+	Jlist  func(context.Context) ([]rpc.Process, error)
+	Engine *engine.Engine // nil when the engine does not answer
+	Now    func() time.Time
+}
+
+// Report is the joined view of the selected services.
+type Report struct {
+	Rows      []Row
+	PM2Source string // "rpc", "jlist", or "none (PM2 daemon not running)"
+	PM2Err    error  // PM2 did not answer (exit 8)
+	EngineErr error  // set by the caller when the engine did not answer (exit 7)
+}
+
+// Collect builds the rows of keys.
+func Collect(ctx context.Context, src Sources, keys []string) Report {
+	var rep Report
+	var apps []rpc.Process
+	var containers map[string]*Container
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); apps, rep.PM2Source, rep.PM2Err = readPM2(ctx, src) }()
+	go func() { defer wg.Done(); containers = readContainers(ctx, src, keys) }()
+	wg.Wait()
+	now := src.Now()
+	for _, k := range keys {
+		svc, _ := src.Profile.Service(k)
+		st, _ := state.Read(src.Profile.StateDir, k)
+		app := pm2.Find(apps, src.Profile.Namespace, k)
+		c := containers[k]
+		r := Row{Name: k, Service: svc.Compose, Container: c, PM2: pm2View(app, now),
+			LastFailure: lastFailure(st)}
+		if st != nil {
+			r.StoreError = st.StoreError
+		}
+		r.State = Derive(app, c, st)
+		if rep.PM2Err != nil || (src.Engine == nil && r.State != Failed && r.State != CrashLoop) {
+			r.State = Unknown
+		}
+		rep.Rows = append(rep.Rows, r)
+	}
+	return rep
+}
+
+func readPM2(ctx context.Context, src Sources) ([]rpc.Process, string, error) {
+	rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	c, err := rpc.Dial(rctx, src.PM2Home)
+	if err == nil {
+		defer c.Close()
+		procs, err := c.MonitorData(rctx)
+		if err == nil {
+			return procs, "rpc", nil
+		}
+	} else if rpc.IsNotRunning(err) {
+		return nil, "none (PM2 daemon not running)", nil
+	}
+	if src.Jlist == nil {
+		return nil, "", fmt.Errorf("PM2 RPC socket in %s: %w", src.PM2Home, err)
+	}
+	procs, jerr := src.Jlist(ctx)
+	if jerr != nil {
+		return nil, "", jerr
+	}
+	return procs, "jlist", nil
+}
+
+func pm2View(app *rpc.Process, now time.Time) PM2 {
+	if app == nil {
+		return PM2{Status: NotRegistered}
+	}
+	v := PM2{Status: app.Env.Status, PID: app.PID, Restarts: app.Env.RestartTime}
+	if app.Env.PMUptime > 0 {
+		t := time.UnixMilli(app.Env.PMUptime).UTC()
+		v.LastStart = &t
+		if app.Env.Status == "online" {
+			v.UptimeS = int64(now.Sub(t).Seconds())
+		}
+	}
+	return v
+}
+
+// readContainers finds each service's container by labels and inspects them in
+// parallel; a service with several keeps the running one, else the newest.
+func readContainers(ctx context.Context, src Sources, keys []string) map[string]*Container {
+	out := map[string]*Container{}
+	if src.Engine == nil {
+		return out
+	}
+	f := client.Filters{}.Add("label", engine.LabelProject+"="+src.Profile.Project.Name)
+	res, err := src.Engine.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+	if err != nil {
+		return out
+	}
+	byService := map[string][]container.Summary{}
+	for _, c := range res.Items {
+		if c.Labels[engine.LabelOneoff] != "True" {
+			byService[c.Labels[engine.LabelService]] = append(byService[c.Labels[engine.LabelService]], c)
+		}
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	now := src.Now()
+	for _, k := range keys {
+		svc, _ := src.Profile.Service(k)
+		cs := byService[svc.Compose]
+		if len(cs) == 0 {
+			continue
+		}
+		sort.Slice(cs, func(i, j int) bool { return cs[i].Created > cs[j].Created })
+		pick := cs[0]
+		if r := engine.Running(cs); r != nil {
+			pick = *r
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := inspect(ctx, src.Engine, pick, now)
+			mu.Lock()
+			out[k] = c
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func inspect(ctx context.Context, e *engine.Engine, s container.Summary, now time.Time) *Container {
+	c := &Container{ID: s.ID, Name: engine.Name(s), Image: s.Image, State: string(s.State), Ports: []string{}}
+	for _, p := range s.Ports {
+		if p.PublicPort != 0 {
+			ip := "0.0.0.0"
+			if p.IP.IsValid() {
+				ip = p.IP.String()
+			}
+			c.Ports = append(c.Ports, fmt.Sprintf("%s:%d->%d/%s", ip, p.PublicPort, p.PrivatePort, p.Type))
+		}
+	}
+	sort.Strings(c.Ports)
+	res, err := e.ContainerInspect(ctx, s.ID, client.ContainerInspectOptions{})
+	if err != nil || res.Container.State == nil {
+		return c
+	}
+	st := res.Container.State
+	c.State, c.PID, c.ExitCode, c.OOMKilled = string(st.Status), st.Pid, st.ExitCode, st.OOMKilled
+	if st.Health != nil {
+		c.Health = string(st.Health.Status)
+	}
+	if res.Container.Config != nil {
+		c.Image = res.Container.Config.Image
+	}
+	if t, err := time.Parse(time.RFC3339Nano, st.StartedAt); err == nil && t.Year() > 1 {
+		t = t.UTC()
+		c.StartedAt = &t
+		if st.Running {
+			c.UptimeS = int64(now.Sub(t).Seconds())
+		}
+	}
+	return c
+}
+
+// lastFailure is the shim's record: a failed start, or the last unexpected exit.
+func lastFailure(st *state.File) *Failure {
+	if st == nil {
+		return nil
+	}
+	if st.Phase == state.Failed && st.ExitCode != nil {
+		return &Failure{At: st.UpdatedAt, ExitCode: *st.ExitCode, Reason: st.Reason, LastLines: []string{}}
+	}
+	if f := st.LastFailure; f != nil {
+		lines := f.LastLines
+		if lines == nil {
+			lines = []string{}
+		}
+		return &Failure{At: f.At, ExitCode: f.ExitCode, Reason: f.Reason, LastLines: lines}
+	}
+	return nil
+}

@@ -1,0 +1,40 @@
+package status
+
+import (
+	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
+	"github.com/pm2dock/pm2dock/internal/state"
+)
+
+// Derive decides a row's state from the three views; any may be nil.
+func Derive(app *rpc.Process, c *Container, st *state.File) string {
+	online := app != nil && (app.Env.Status == "online" || app.Env.Status == "launching")
+	running := c != nil && c.State == "running"
+	// The shim's verdict wins when it gave up: PM2 may say "waiting restart".
+	if st != nil && st.Phase == state.Failed && !(online && st.ShimPID != app.PID) {
+		if st.ExitCode != nil && *st.ExitCode == 5 {
+			return CrashLoop
+		}
+		return Failed
+	}
+	switch {
+	case online && running:
+		switch c.Health {
+		case "healthy":
+			return Healthy
+		case "unhealthy":
+			return Unhealthy
+		case "starting":
+			return Starting
+		}
+		return Running
+	case online:
+		return Starting // the shim is preflighting or (re)creating the container
+	case running:
+		return Unknown // a container no shim supervises
+	case app != nil && app.Env.Status == "waiting restart":
+		return Starting
+	case app != nil && app.Env.Status == "errored":
+		return Failed
+	}
+	return Stopped
+}

@@ -1,0 +1,108 @@
+package status
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// JSON writes the rows as the DESIGN §3 array.
+func JSON(w io.Writer, rows []Row) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if rows == nil {
+		rows = []Row{}
+	}
+	return enc.Encode(rows)
+}
+
+var columns = []string{"NAME", "STATE", "PM2", "PID", "CONTAINER", "HEALTH", "UPTIME", "RESTARTS", "LAST RESTART", "PORTS"}
+
+// Table writes an aligned table with relative times, and each last failure on
+// a line of its own under its service.
+func Table(w io.Writer, rows []Row, now time.Time) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(columns, "\t"))
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(cells(r, func(t *time.Time) string { return ago(t, now) }, durationWords), "\t"))
+		if f := r.LastFailure; f != nil {
+			fmt.Fprintf(tw, "  └ last failure %s: %s\t\t\t\t\t\t\t\t\t\n", ago(&f.At, now), f.Reason)
+		}
+		if r.StoreError != "" {
+			fmt.Fprintf(tw, "  └ log store: %s\t\t\t\t\t\t\t\t\t\n", r.StoreError)
+		}
+	}
+	return tw.Flush()
+}
+
+// Lines writes stable tab-separated lines for scripts: a header, then one line
+// per service with RFC 3339 times and seconds; the last failure is a last field.
+func Lines(w io.Writer, rows []Row) error {
+	fmt.Fprintln(w, strings.Join(append(columns, "LAST FAILURE"), "\t"))
+	for _, r := range rows {
+		c := cells(r, func(t *time.Time) string {
+			if t == nil {
+				return "-"
+			}
+			return t.UTC().Format(time.RFC3339)
+		}, func(s int64) string { return strconv.FormatInt(s, 10) })
+		fail := "-"
+		if r.LastFailure != nil {
+			fail = strings.ReplaceAll(r.LastFailure.Reason, "\t", " ")
+		}
+		if _, err := fmt.Fprintln(w, strings.Join(append(c, fail), "\t")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func cells(r Row, when func(*time.Time) string, dur func(int64) string) []string {
+	pid, cid, health, uptime, ports := "-", "-", "-", "-", "-"
+	if r.PM2.PID > 0 {
+		pid = strconv.Itoa(r.PM2.PID)
+	}
+	if c := r.Container; c != nil {
+		cid = c.ID
+		if len(cid) > 12 {
+			cid = cid[:12]
+		}
+		if c.Health != "" {
+			health = c.Health
+		}
+		if c.State == "running" {
+			uptime = dur(c.UptimeS)
+		} else {
+			health = c.State
+		}
+		if len(c.Ports) > 0 {
+			ports = strings.Join(c.Ports, ",")
+		}
+	}
+	return []string{r.Name, r.State, r.PM2.Status, pid, cid, health, uptime,
+		strconv.Itoa(r.PM2.Restarts), when(r.PM2.LastStart), ports}
+}
+
+func ago(t *time.Time, now time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return durationWords(int64(now.Sub(*t).Seconds())) + " ago"
+}
+
+func durationWords(s int64) string {
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%ds", s)
+	case s < 3600:
+		return fmt.Sprintf("%dm", s/60)
+	case s < 86400:
+		return fmt.Sprintf("%dh%dm", s/3600, s%3600/60)
+	}
+	return fmt.Sprintf("%dd%dh", s/86400, s%86400/3600)
+}

@@ -1,0 +1,70 @@
+// Package status joins, for every service of a profile, PM2's view (apps of the
+// profile's namespace), the engine's (containers found by compose labels,
+// inspected in parallel) and the shim's (its state file) into one row whose
+// field names are the `status --json` contract of DESIGN §3. `state` is derived
+// here and is the truth: PM2's own status can lie (a no-restart exit under a
+// restart delay shows "waiting restart" forever).
+package status
+
+import "time"
+
+// States a row can be in.
+const (
+	Healthy   = "healthy"
+	Running   = "running" // no healthcheck
+	Starting  = "starting"
+	Unhealthy = "unhealthy"
+	Stopped   = "stopped"
+	Failed    = "failed"
+	CrashLoop = "crash-loop"
+	Unknown   = "unknown"
+)
+
+// Row is one service.
+type Row struct {
+	Name        string     `json:"name"`
+	Service     string     `json:"service"`
+	State       string     `json:"state"`
+	PM2         PM2        `json:"pm2"`
+	Container   *Container `json:"container"`
+	LastFailure *Failure   `json:"last_failure"`
+	StoreError  string     `json:"store_error,omitempty"`
+}
+
+// PM2 is PM2's view of the service's app.
+type PM2 struct {
+	Status    string     `json:"status"` // PM2's status, or "not registered"
+	PID       int        `json:"pid"`
+	Restarts  int        `json:"restarts"`
+	LastStart *time.Time `json:"last_start"`
+	UptimeS   int64      `json:"uptime_s"`
+}
+
+// NotRegistered is PM2.Status for a service PM2 does not know.
+const NotRegistered = "not registered"
+
+// Container is the engine's view of the service's container.
+type Container struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	Image     string     `json:"image"`
+	State     string     `json:"state"`
+	Health    string     `json:"health"`
+	PID       int        `json:"pid"`
+	StartedAt *time.Time `json:"started_at"`
+	UptimeS   int64      `json:"uptime_s"`
+	ExitCode  int        `json:"exit_code"`
+	OOMKilled bool       `json:"oom_killed"`
+	Ports     []string   `json:"ports"`
+}
+
+// Failure is the last unexpected end (or failed start) of the service.
+type Failure struct {
+	At        time.Time `json:"at"`
+	ExitCode  int       `json:"exit_code"`
+	Reason    string    `json:"reason"`
+	LastLines []string  `json:"last_lines"`
+}
+
+// Healthy reports whether the row passes `status --check`.
+func (r Row) Healthy() bool { return r.State == Healthy || r.State == Running }
