@@ -200,4 +200,3 @@ func TestMissingRequiredEnvAndBadProfileExit2(t *testing.T) {
 		t.Fatalf("unknown key: exit %d, stderr:\n%s\nwant 2 naming key and line", code, errOut)
 	}
 }
-
