@@ -6,7 +6,7 @@ GO ?= go
 BIN := bin/pm2dock
 E2E_TIMEOUT ?= 30m
 
-.PHONY: all build provision images test lint unit e2e cross clean demo
+.PHONY: all build provision images test lint unit e2e cross clean demo bench
 
 all: build
 
@@ -40,6 +40,10 @@ cross:
 # The README's main command: provision, then the demo stack under PM2.
 demo:
 	scripts/demo.sh
+
+# Side-by-side measurements against the baseline tools (README "Benchmarks").
+bench: provision build
+	$(GO) run ./internal/testsupport/bench -root .
 
 clean:
 	rm -rf bin .cache

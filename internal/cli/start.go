@@ -12,6 +12,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/ecosystem"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/handoff"
+	"github.com/pm2dock/pm2dock/internal/pm2"
 	"github.com/pm2dock/pm2dock/internal/profile"
 	"github.com/pm2dock/pm2dock/internal/stack"
 	"github.com/pm2dock/pm2dock/internal/state"
@@ -80,7 +81,7 @@ func prepare(ctx context.Context, f *Factory, keys []string) (*stack.Stack, []st
 		return nil, nil, err
 	}
 	progress := func(key, msg string) { fmt.Fprintf(f.IO.ErrOut, "%s: %s\n", key, msg) }
-	return &stack.Stack{Profile: p, PM2: cli, Engine: e, Ecosystem: ecosystem.Path(p), Now: f.Now, Progress: progress}, keys, nil
+	return &stack.Stack{Profile: p, PM2: cli, PM2Home: pm2.Home(f.Getenv), Engine: e, Ecosystem: ecosystem.Path(p), Now: f.Now, Progress: progress}, keys, nil
 }
 
 func startRun(ctx context.Context, f *Factory, opts *StartOptions) error {

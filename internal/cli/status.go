@@ -9,7 +9,6 @@ import (
 
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/pm2"
-	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
 	"github.com/pm2dock/pm2dock/internal/status"
 )
 
@@ -65,13 +64,7 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 		}
 	}
 	src := status.Sources{Profile: p, PM2Home: pm2.Home(f.Getenv), Now: f.Now,
-		Jlist: func(ctx context.Context) ([]rpc.Process, error) {
-			cli, err := f.PM2(p.Dir)
-			if err != nil {
-				return nil, err
-			}
-			return cli.List(ctx)
-		}}
+		CLI: func() (*pm2.CLI, error) { return f.PM2(p.Dir) }}
 	e, engineErr := f.Engine(ctx)
 	if engineErr == nil {
 		defer e.Close()

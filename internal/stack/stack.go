@@ -22,6 +22,7 @@ import (
 type Stack struct {
 	Profile   *profile.Profile
 	PM2       *pm2.CLI
+	PM2Home   string // for read-only listing over PM2's RPC socket
 	Engine    *engine.Engine // optional: lets stop catch a container PM2 did not own
 	Ecosystem string         // path of the ecosystem file for `pm2 start`
 	Now       func() time.Time
@@ -41,6 +42,12 @@ type Result struct {
 	Container *state.Container
 	Took      time.Duration
 	Err       error
+}
+
+// apps reads PM2's list read-only (RPC first; see pm2.Apps).
+func (s *Stack) apps(ctx context.Context) ([]rpc.Process, error) {
+	procs, _, err := pm2.Apps(ctx, s.PM2Home, func() (*pm2.CLI, error) { return s.PM2, nil })
+	return procs, err
 }
 
 func (s *Stack) pm2(fn func() error) error {
@@ -63,8 +70,8 @@ func (s *Stack) Start(ctx context.Context, keys []string, restart map[string]boo
 	if err != nil {
 		return nil, err
 	}
-	var procs []rpc.Process
-	if err := s.pm2(func() (err error) { procs, err = s.PM2.List(ctx); return }); err != nil {
+	procs, err := s.apps(ctx)
+	if err != nil {
 		return nil, err
 	}
 	results := make(map[string]*Result, len(order))

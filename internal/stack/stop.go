@@ -11,7 +11,6 @@ import (
 
 	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/pm2"
-	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
@@ -20,8 +19,8 @@ import (
 // running after that (started by plain compose, or left by a killed shim) is
 // stopped through the engine, so stop never leaves one behind.
 func (s *Stack) Stop(ctx context.Context, keys []string) ([]Result, error) {
-	var procs []rpc.Process
-	if err := s.pm2(func() (err error) { procs, err = s.PM2.List(ctx); return }); err != nil {
+	procs, err := s.apps(ctx)
+	if err != nil {
 		return nil, err
 	}
 	var out []Result

@@ -7,7 +7,6 @@ import (
 
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/pm2"
-	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
@@ -88,17 +87,11 @@ func notHealthy(key string, st *state.File, timeout time.Duration) error {
 // pm2GaveUp checks PM2 for an app that died without its shim writing state
 // (say the pm2dock binary vanished).
 func (s *Stack) pm2GaveUp(ctx context.Context, key string) error {
-	var app *rpc.Process
-	err := s.pm2(func() error {
-		procs, err := s.PM2.List(ctx)
-		if err == nil {
-			app = pm2.Find(procs, s.Profile.Namespace, key)
-		}
-		return err
-	})
+	procs, err := s.apps(ctx)
 	if err != nil {
 		return err
 	}
+	app := pm2.Find(procs, s.Profile.Namespace, key)
 	if app != nil && (app.Env.Status == "errored" || app.Env.Status == "stopped") {
 		return exitcode.Errorf(exitcode.Error, "%s: PM2 reports the app %s before its shim ran; see `pm2 logs %s`", key, app.Env.Status, key)
 	}

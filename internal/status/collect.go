@@ -21,8 +21,8 @@ import (
 type Sources struct {
 	Profile *profile.Profile
 	PM2Home string
-	// Jlist is the fallback when the RPC socket answers unexpectedly.
-	Jlist  func(context.Context) ([]rpc.Process, error)
+	// CLI is the fallback when the RPC socket answers unexpectedly.
+	CLI    func() (*pm2.CLI, error)
 	Engine *engine.Engine // nil when the engine does not answer
 	Now    func() time.Time
 }
@@ -66,26 +66,7 @@ func Collect(ctx context.Context, src Sources, keys []string) Report {
 }
 
 func readPM2(ctx context.Context, src Sources) ([]rpc.Process, string, error) {
-	rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	c, err := rpc.Dial(rctx, src.PM2Home)
-	if err == nil {
-		defer c.Close()
-		procs, err := c.MonitorData(rctx)
-		if err == nil {
-			return procs, "rpc", nil
-		}
-	} else if rpc.IsNotRunning(err) {
-		return nil, "none (PM2 daemon not running)", nil
-	}
-	if src.Jlist == nil {
-		return nil, "", fmt.Errorf("PM2 RPC socket in %s: %w", src.PM2Home, err)
-	}
-	procs, jerr := src.Jlist(ctx)
-	if jerr != nil {
-		return nil, "", jerr
-	}
-	return procs, "jlist", nil
+	return pm2.Apps(ctx, src.PM2Home, src.CLI)
 }
 
 func pm2View(app *rpc.Process, now time.Time) PM2 {

@@ -1,0 +1,121 @@
+// Command bench measures pm2dock against the baseline a team uses today, side by
+// side in one run on this machine (DESIGN §6), and prints one table of ratios.
+// `make bench` runs it after provisioning; absolute times are context only.
+//
+//	start→healthy   pm2dock start SVC        vs docker compose up -d --wait SVC
+//	status, 10 svc  pm2dock status --json    vs pm2 jlist + docker compose ps --format json
+//	shim RSS        VmRSS of one attached shim
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+var (
+	runs   = flag.Int("runs", 7, "repetitions per start measurement")
+	sruns  = flag.Int("status-runs", 15, "repetitions per status measurement")
+	root   = flag.String("root", ".", "the repository root")
+	keep   = flag.Bool("keep", false, "keep the temporary workspace")
+	fixImg = "pm2dock-test/fixture:dev"
+)
+
+type row struct {
+	name, ours, base string
+	ratio            string
+	note             string
+}
+
+func main() {
+	flag.Parse()
+	w, err := newWorkspace(*root)
+	if err != nil {
+		fail(err)
+	}
+	if !*keep {
+		defer w.close()
+	}
+	var rows []row
+	for _, f := range []func(*workspace) (row, error){benchStart, benchRSS, benchStatus} {
+		r, err := f(w)
+		if err != nil {
+			fail(err)
+		}
+		rows = append(rows, r)
+		fmt.Fprintf(os.Stderr, "bench: %s done\n", r.name)
+	}
+	fmt.Printf("%-22s %-16s %-26s %-16s %s\n", "measure", "pm2dock", "baseline", "ratio/diff", "note")
+	for _, r := range rows {
+		fmt.Printf("%-22s %-16s %-26s %-16s %s\n", r.name, r.ours, r.base, r.ratio, r.note)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}
+
+// workspace is a compose project with a pm2dock profile and a private PM2.
+type workspace struct {
+	dir, bin, pm2, home, project string
+}
+
+func newWorkspace(root string) (*workspace, error) {
+	abs, _ := filepath.Abs(root)
+	dir, err := os.MkdirTemp("", "pm2dock-bench-")
+	if err != nil {
+		return nil, err
+	}
+	home, _ := os.MkdirTemp("", "pm2b-")
+	w := &workspace{dir: dir, bin: filepath.Join(abs, "bin", "pm2dock"), pm2: filepath.Join(abs, "node_modules", ".bin", "pm2"),
+		home: home, project: fmt.Sprintf("bench%d", os.Getpid())}
+	var b strings.Builder
+	fmt.Fprintf(&b, "name: %s\nx-fix: &fix\n  image: %s\n  stop_grace_period: 2s\n  healthcheck: {test: [\"CMD\", \"/fixture\", \"health\"], interval: 500ms, timeout: 2s, retries: 3}\nservices:\n", w.project, fixImg)
+	for i := 0; i < 10; i++ {
+		fmt.Fprintf(&b, "  svc%d: {<<: *fix}\n", i)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(b.String()), 0o644); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *workspace) env() []string {
+	return append(os.Environ(), "PM2_HOME="+w.home, "PM2DOCK_PM2="+w.pm2)
+}
+
+func (w *workspace) run(name string, args ...string) (time.Duration, []byte, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Dir, cmd.Env = w.dir, w.env()
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	t0 := time.Now()
+	err := cmd.Run()
+	d := time.Since(t0)
+	if err != nil {
+		return d, out.Bytes(), fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out.String())
+	}
+	return d, out.Bytes(), nil
+}
+
+func (w *workspace) close() {
+	w.run(w.pm2, "kill")
+	w.run("docker", "compose", "down", "-v", "--timeout", "1")
+	os.RemoveAll(w.dir)
+	os.RemoveAll(w.home)
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d.Microseconds())/1000) }

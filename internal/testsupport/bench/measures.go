@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// benchStart alternates the two ways of bringing svc0 from stopped to healthy.
+func benchStart(w *workspace) (row, error) {
+	var ours, base []time.Duration
+	for i := 0; i < *runs; i++ {
+		d, _, err := w.run(w.bin, "start", "svc0")
+		if err != nil {
+			return row{}, err
+		}
+		ours = append(ours, d)
+		if _, _, err := w.run(w.bin, "stop", "svc0"); err != nil {
+			return row{}, err
+		}
+		d, _, err = w.run("docker", "compose", "up", "-d", "--wait", "svc0")
+		if err != nil {
+			return row{}, err
+		}
+		base = append(base, d)
+		if _, _, err := w.run("docker", "compose", "stop", "svc0"); err != nil {
+			return row{}, err
+		}
+	}
+	mo, mb := median(ours), median(base)
+	return row{name: "start → healthy", ours: ms(mo), base: ms(mb) + " (compose --wait)",
+		ratio: fmt.Sprintf("%+.0f ms", float64((mo-mb).Microseconds())/1000),
+		note: fmt.Sprintf("median of %d; goal ≤ +300 ms", *runs)}, nil
+}
+
+// benchRSS reads the resident memory of svc0's attached shim.
+func benchRSS(w *workspace) (row, error) {
+	if _, _, err := w.run(w.bin, "start", "svc0"); err != nil {
+		return row{}, err
+	}
+	time.Sleep(2 * time.Second)
+	raw, err := os.ReadFile(w.dir + "/.pm2dock/state/svc0.json")
+	if err != nil {
+		return row{}, err
+	}
+	i := strings.Index(string(raw), `"shim_pid": `)
+	pid, _ := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(raw[i+len(`"shim_pid": `):]), ",", 2)[0]))
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return row{}, err
+	}
+	for _, l := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			kb, _ := strconv.Atoi(strings.Fields(l)[1])
+			return row{name: "shim RSS (attached)", ours: fmt.Sprintf("%.1f MB", float64(kb)/1024), base: "-", ratio: "-", note: "goal ≤ 20 MB"}, nil
+		}
+	}
+	return row{}, fmt.Errorf("no VmRSS for shim %d", pid)
+}
+
+// benchStatus compares one status of 10 running services.
+func benchStatus(w *workspace) (row, error) {
+	if _, _, err := w.run(w.bin, "start"); err != nil {
+		return row{}, err
+	}
+	var ours, base []time.Duration
+	for i := 0; i < *sruns; i++ {
+		d, _, err := w.run(w.bin, "status", "--json")
+		if err != nil {
+			return row{}, err
+		}
+		ours = append(ours, d)
+		d1, _, err := w.run(w.pm2, "jlist")
+		if err != nil {
+			return row{}, err
+		}
+		d2, _, err := w.run("docker", "compose", "ps", "--format", "json")
+		if err != nil {
+			return row{}, err
+		}
+		base = append(base, d1+d2)
+	}
+	mo, mb := median(ours), median(base)
+	return row{name: "status, 10 services", ours: ms(mo), base: ms(mb) + " (jlist+compose ps)",
+		ratio: fmt.Sprintf("%.2f", float64(mo)/float64(mb)), note: fmt.Sprintf("median of %d; goal ≤ 0.25", *sruns)}, nil
+}
