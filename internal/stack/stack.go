@@ -22,7 +22,7 @@ import (
 type Stack struct {
 	Profile   *profile.Profile
 	PM2       *pm2.CLI
-	PM2Home   string // for read-only listing over PM2's RPC socket
+	PM2Home   string         // for read-only listing over PM2's RPC socket
 	Engine    *engine.Engine // optional: lets stop catch a container PM2 did not own
 	Ecosystem string         // path of the ecosystem file for `pm2 start`
 	Now       func() time.Time

@@ -32,7 +32,7 @@ func benchStart(w *workspace) (row, error) {
 	mo, mb := median(ours), median(base)
 	return row{name: "start → healthy", ours: ms(mo), base: ms(mb) + " (compose --wait)",
 		ratio: fmt.Sprintf("%+.0f ms", float64((mo-mb).Microseconds())/1000),
-		note: fmt.Sprintf("median of %d; goal ≤ +300 ms", *runs)}, nil
+		note:  fmt.Sprintf("median of %d; goal ≤ +300 ms", *runs)}, nil
 }
 
 // benchRSS reads the resident memory of svc0's attached shim.
