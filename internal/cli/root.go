@@ -75,6 +75,8 @@ queryable by time.`,
 		NewCmdStop(f, nil),
 		NewCmdRestart(f, nil),
 		NewCmdStatus(f, nil),
+		NewCmdLogs(f, nil),
+		NewCmdPrune(f, nil),
 	)
 	return root, parsed
 }

@@ -3,11 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pm2dock/pm2dock/internal/compose"
 	"github.com/pm2dock/pm2dock/internal/handoff"
+	"github.com/pm2dock/pm2dock/internal/logstore"
 	"github.com/pm2dock/pm2dock/internal/shim"
 )
 
@@ -66,6 +68,12 @@ func runRun(ctx context.Context, f *Factory, opts *RunOptions) error {
 		Compose: &compose.Runner{Profile: p, Env: append(f.Environ(), extra...)},
 		Stdout:  f.IO.Out, Stderr: f.IO.ErrOut, Now: f.Now,
 	}
+	store := &shim.Store{Dir: p.Logs.Dir, Service: svc.Key,
+		Opts: logstore.WriterOptions{SegmentSize: p.Logs.SegmentSize}, Report: s.ReportStoreError}
+	store.Open() // a store that cannot open is reported and retried; supervision goes on
+	defer store.Close()
+	policy := logstore.Policy{MaxAge: p.Logs.MaxAge, MaxSize: p.Logs.MaxSize}
+	s.Sink, s.Prune = store, func(now time.Time) error { return store.Prune(policy, now) }
 	if err := s.Run(ctx); err != nil {
 		return fmt.Errorf("run %s: %w", svc.Key, err)
 	}

@@ -11,9 +11,13 @@ import (
 	"time"
 )
 
-// LineSink receives every complete log line of the container, in order.
+// LineSink receives every complete log line of the container, in order. It
+// reports dup for a line a previous shim already handled (replayed by the
+// engine at the boundary after a restart); the shim then drops it.
 type LineSink interface {
-	Line(ts time.Time, stream string, msg []byte)
+	Line(ts time.Time, stream string, msg []byte) (dup bool)
+	// LastTimestamp is when the newest line already kept was written (zero: none).
+	LastTimestamp() time.Time
 }
 
 // maxLine bounds a reassembled line; longer ones are emitted in pieces.

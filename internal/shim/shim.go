@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -25,13 +26,42 @@ type Shim struct {
 	Engine  *engine.Engine
 	Compose *compose.Runner
 	Sink    LineSink // the log store; nil means stdout/stderr only
-	Stdout  io.Writer
-	Stderr  io.Writer
-	Now     func() time.Time
+	// Prune applies log retention; the shim calls it when it attaches and
+	// every PruneEvery after, off the supervision path.
+	Prune      func(now time.Time) error
+	PruneEvery time.Duration
+	Stdout     io.Writer
+	Stderr     io.Writer
+	Now        func() time.Time
 
-	st    state.File
-	last  ring
-	start time.Time
+	st       state.File
+	last     ring
+	start    time.Time
+	errsOnce sync.Once
+	storeErr chan string // the log store's error changes, applied by the supervise loop
+}
+
+func (s *Shim) storeErrs() chan string {
+	s.errsOnce.Do(func() { s.storeErr = make(chan string, 1) })
+	return s.storeErr
+}
+
+// ReportStoreError hands a log store error ("" when it works again) to the
+// supervise loop, which alone writes the state file. Safe from any goroutine;
+// only the latest report matters.
+func (s *Shim) ReportStoreError(msg string) {
+	ch := s.storeErrs()
+	for {
+		select {
+		case ch <- msg:
+			return
+		default:
+		}
+		select {
+		case <-ch: // drop the stale one
+		default:
+		}
+	}
 }
 
 // Run supervises until the container exits (error, exit 1) or ctx is cancelled

@@ -35,11 +35,17 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 	s.st.Container = &state.Container{ID: id, Name: strings.TrimPrefix(ci.Name, "/"), Image: ci.Config.Image,
 		PID: ci.State.Pid, StartedAt: started.UTC()}
 
-	// Lines since the container started; an adopted container's earlier lines
-	// were already shown by the shim before this one.
+	// Lines since the newest one the store holds (the sink drops the replayed
+	// boundary), so a shim restart loses nothing and stores nothing twice;
+	// without a store, since the container started (or now, when adopting).
 	since := started
 	if adopted {
 		since = s.Now()
+	}
+	if s.Sink != nil {
+		if last := s.Sink.LastTimestamp(); !last.IsZero() {
+			since = last
+		}
 	}
 	watch, cancelWatch := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWatch()
@@ -48,6 +54,7 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 	wait := s.Engine.ContainerWait(watch, id, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
 
 	s.observe(ci.State)
+	go s.retention(watch)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var killedBy string
@@ -55,6 +62,12 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 		select {
 		case <-ctx.Done():
 			return s.stop(id, logsDone)
+		case msg := <-s.storeErrs():
+			s.st.StoreError = msg
+			s.save()
+			if msg != "" {
+				fmt.Fprintf(s.Stderr, "[pm2dock] %s: log store: %s (lines still go to PM2; writing resumes when the store accepts)\n", s.Service.Key, msg)
+			}
 		case ev := <-evs.Messages:
 			killedBy = s.event(ev, killedBy)
 		case <-evs.Err:
@@ -238,12 +251,33 @@ func (s *Shim) line(ts time.Time, stream string, msg []byte) {
 	if stream == "stderr" {
 		w = s.Stderr
 	}
+	if s.Sink != nil && s.Sink.Line(ts, stream, msg) {
+		return
+	}
 	outMu.Lock()
 	w.Write(append(msg, '\n')) // a closed pipe (PM2 gone) must not stop supervision
 	outMu.Unlock()
 	s.last.add(msg)
-	if s.Sink != nil {
-		s.Sink.Line(ts, stream, msg)
+}
+
+// retention prunes the log store now and every PruneEvery until ctx ends.
+func (s *Shim) retention(ctx context.Context) {
+	if s.Prune == nil {
+		return
+	}
+	every := s.PruneEvery
+	if every <= 0 {
+		every = 10 * time.Minute
+	}
+	for {
+		if err := s.Prune(s.Now()); err != nil {
+			fmt.Fprintf(s.Stderr, "[pm2dock] %s: log retention: %v\n", s.Service.Key, err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
 	}
 }
 

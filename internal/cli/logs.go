@@ -1,0 +1,228 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/logstore"
+	"github.com/pm2dock/pm2dock/internal/when"
+)
+
+// LogsOptions are the inputs of `pm2dock logs`.
+type LogsOptions struct {
+	Services     []string
+	Since, Until string
+	Level        string
+	Grep         string
+	Tail         int
+	Follow       bool
+	JSON         bool
+}
+
+// NewCmdLogs queries the log store.
+func NewCmdLogs(f *Factory, runF func(*LogsOptions) error) *cobra.Command {
+	opts := &LogsOptions{}
+	cmd := &cobra.Command{
+		Use:   "logs [SERVICE...]",
+		Short: "Show stored log lines of services by time window, level and pattern",
+		Long: `Show the lines the shims stored (default: every service), merged in time order
+with the service on each line. T is RFC 3339 (2026-11-26T10:00:00Z), a date
+(2026-11-26, UTC) or a duration meaning that long ago (90m, 24h, 7d). The first
+line at --since is found by seeking, never by reading the store from its start.
+Text: TIMESTAMP SERVICE STREAM LEVEL MESSAGE; bytes that are not UTF-8 are shown
+as \xNN. --json: one record per line as stored (a non-UTF-8 message is base64
+with "b64":true).`,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Services = args
+			if runF != nil {
+				return runF(opts)
+			}
+			return logsRun(c.Context(), f, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Since, "since", "", "only lines at or after `T`")
+	fl.StringVar(&opts.Until, "until", "", "only lines before `T`")
+	fl.StringVar(&opts.Level, "level", "", "minimum level: debug, info, warn, error, fatal")
+	fl.StringVar(&opts.Grep, "grep", "", "only lines whose message matches this regular expression (RE2)")
+	fl.IntVar(&opts.Tail, "tail", 0, "only the last `N` matching lines")
+	fl.BoolVarP(&opts.Follow, "follow", "F", false, "keep printing new lines (across rotation and shim restarts) until interrupted")
+	fl.BoolVar(&opts.JSON, "json", false, "one JSON record per line")
+	return cmd
+}
+
+func logsQuery(f *Factory, opts *LogsOptions, keys []string) (logstore.QueryOptions, error) {
+	q := logstore.QueryOptions{Services: keys, Tail: opts.Tail}
+	now := f.Now()
+	var err error
+	if opts.Since != "" {
+		if q.Since, err = when.Parse(opts.Since, now); err != nil {
+			return q, exitcode.New(exitcode.Usage, fmt.Errorf("--since: %w", err), "")
+		}
+	}
+	if opts.Until != "" {
+		if q.Until, err = when.Parse(opts.Until, now); err != nil {
+			return q, exitcode.New(exitcode.Usage, fmt.Errorf("--until: %w", err), "")
+		}
+	}
+	if opts.Level != "" {
+		if q.MinLevel, err = logstore.ParseLevel(opts.Level); err != nil {
+			return q, exitcode.New(exitcode.Usage, fmt.Errorf("--level: %w", err), "")
+		}
+	}
+	if opts.Grep != "" {
+		if q.Grep, err = regexp.Compile(opts.Grep); err != nil {
+			return q, exitcode.New(exitcode.Usage, fmt.Errorf("--grep: %w", err), "")
+		}
+	}
+	if opts.Tail < 0 {
+		return q, exitcode.Errorf(exitcode.Usage, "--tail %d: want a positive number", opts.Tail)
+	}
+	return q, nil
+}
+
+func logsRun(ctx context.Context, f *Factory, opts *LogsOptions) error {
+	p, err := f.Profile(ctx)
+	if err != nil {
+		return err
+	}
+	keys := opts.Services
+	if len(keys) == 0 {
+		keys = p.Keys()
+	}
+	for _, k := range keys {
+		if _, err := p.Service(k); err != nil {
+			return err
+		}
+	}
+	q, err := logsQuery(f, opts, keys)
+	if err != nil {
+		return err
+	}
+	var it logstore.Iterator
+	if opts.Follow {
+		it = logstore.Follow(ctx, p.Logs.Dir, q)
+	} else {
+		it = logstore.Query(p.Logs.Dir, q)
+	}
+	defer it.Close()
+	w := bufio.NewWriterSize(f.IO.Out, 64<<10)
+	defer w.Flush()
+	var buf []byte
+	for it.Next() {
+		buf = buf[:0]
+		if opts.JSON {
+			buf = it.Record().AppendJSON(buf)
+		} else {
+			buf = appendText(buf, it.Record())
+		}
+		buf = append(buf, '\n')
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+		if opts.Follow {
+			w.Flush()
+		}
+	}
+	if err := it.Err(); err != nil && !(opts.Follow && ctx.Err() != nil) {
+		return fmt.Errorf("read logs in %s: %w", p.Logs.Dir, err)
+	}
+	return nil
+}
+
+// appendText formats DESIGN §3's text line; invalid UTF-8 and control bytes
+// are escaped so a terminal shows exactly what was stored.
+func appendText(b []byte, r logstore.Record) []byte {
+	b = r.TS.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
+	b = append(b, ' ')
+	b = append(b, r.Service...)
+	b = append(b, ' ')
+	b = append(b, r.Stream...)
+	b = append(b, ' ')
+	b = append(b, upper(r.Level.String())...)
+	b = append(b, ' ')
+	for m := r.Msg; len(m) > 0; {
+		c, size := utf8.DecodeRune(m)
+		switch {
+		case c == utf8.RuneError && size <= 1, c < 0x20 && c != '\t', c == 0x7f:
+			b = append(b, `\x`...)
+			b = append(b, hex2(m[0])...)
+		default:
+			b = append(b, m[:size]...)
+		}
+		m = m[size:]
+	}
+	return b
+}
+
+func hex2(c byte) string {
+	s := strconv.FormatUint(uint64(c), 16)
+	if len(s) == 1 {
+		return "0" + s
+	}
+	return s
+}
+
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 32
+		}
+	}
+	return string(b)
+}
+
+// PruneOptions are the inputs of `pm2dock prune`.
+type PruneOptions struct {
+	DryRun bool
+}
+
+// NewCmdPrune applies log retention now.
+func NewCmdPrune(f *Factory, runF func(*PruneOptions) error) *cobra.Command {
+	opts := &PruneOptions{}
+	cmd := &cobra.Command{
+		Use:   "prune",
+		Short: "Apply log retention (logs.max_age, logs.max_size) now",
+		Long: `Remove the closed log segments that logs.max_age and logs.max_size of the
+profile no longer keep, and list each with the reason. The segment being written
+is never removed. --dry-run lists without removing.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			p, err := f.Profile(c.Context())
+			if err != nil {
+				return err
+			}
+			policy := logstore.Policy{MaxAge: p.Logs.MaxAge, MaxSize: p.Logs.MaxSize}
+			verb := "removed"
+			if opts.DryRun {
+				verb = "would remove"
+			}
+			n := 0
+			for _, k := range p.Keys() {
+				removed, reasons, err := logstore.Prune(p.Logs.Dir, k, policy, f.Now(), opts.DryRun)
+				if err != nil {
+					return fmt.Errorf("prune %s: %w", k, err)
+				}
+				for _, s := range removed {
+					fmt.Fprintf(f.IO.Out, "%s %s (%d bytes): %s\n", verb, s.ID(), s.Size, reasons[s.ID()])
+					n++
+				}
+			}
+			fmt.Fprintf(f.IO.Out, "%d segment(s) %s\n", n, verb)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "list what would be removed, remove nothing")
+	return cmd
+}

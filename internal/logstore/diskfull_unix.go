@@ -1,0 +1,7 @@
+//go:build unix
+
+package logstore
+
+import "syscall"
+
+var diskFullErrors = []error{syscall.ENOSPC, syscall.EDQUOT}
