@@ -75,8 +75,10 @@ queryable by time.`,
 		NewCmdStop(f, nil),
 		NewCmdRestart(f, nil),
 		NewCmdStatus(f, nil),
+		NewCmdInit(f, nil),
 		NewCmdLogs(f, nil),
 		NewCmdPrune(f, nil),
+		NewCmdDeliverAlert(f),
 	)
 	return root, parsed
 }

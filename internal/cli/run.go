@@ -74,6 +74,7 @@ func runRun(ctx context.Context, f *Factory, opts *RunOptions) error {
 	defer store.Close()
 	policy := logstore.Policy{MaxAge: p.Logs.MaxAge, MaxSize: p.Logs.MaxSize}
 	s.Sink, s.Prune = store, func(now time.Time) error { return store.Prune(policy, now) }
+	s.Alert = alertHook(f, p)
 	if err := s.Run(ctx); err != nil {
 		return fmt.Errorf("run %s: %w", svc.Key, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/handoff"
 	"github.com/pm2dock/pm2dock/internal/pm2"
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/shim"
 	"github.com/pm2dock/pm2dock/internal/stack"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
@@ -100,6 +101,13 @@ func startRun(ctx context.Context, f *Factory, opts *StartOptions) error {
 	}
 	if err := handoff.Write(p.StateDir, p.ReferencedVars(), f.Environ()); err != nil {
 		return err
+	}
+	for _, k := range keys {
+		if s, _ := p.Service(k); s != nil {
+			if w := shim.EngineRestartWarning(s); w != "" {
+				fmt.Fprintf(f.IO.ErrOut, "%s: warning: %s\n", k, w)
+			}
+		}
 	}
 	force := map[string]bool{}
 	if opts.Restart {

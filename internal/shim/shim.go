@@ -12,6 +12,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
+	"github.com/pm2dock/pm2dock/internal/alert"
 	"github.com/pm2dock/pm2dock/internal/compose"
 	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
@@ -30,6 +31,9 @@ type Shim struct {
 	// every PruneEvery after, off the supervision path.
 	Prune      func(now time.Time) error
 	PruneEvery time.Duration
+	// Alert delivers an alert off the supervision path (see package alert);
+	// the banner is written by the shim itself. Nil: banner only.
+	Alert func(alert.Alert)
 	Stdout     io.Writer
 	Stderr     io.Writer
 	Now        func() time.Time
@@ -70,9 +74,8 @@ func (s *Shim) Run(ctx context.Context) error {
 	s.start = s.Now()
 	s.last.n = 20
 	s.st = state.File{Service: s.Service.Key, Phase: state.Preflight, ShimPID: os.Getpid(), ShimStartedAt: s.start}
-	if prev, err := state.Read(s.Profile.StateDir, s.Service.Key); err == nil {
-		s.st.LastFailure = prev.LastFailure // history outlives a shim
-	}
+	prev, _ := state.Read(s.Profile.StateDir, s.Service.Key)
+	s.loadHistory(prev) // history outlives a shim
 	s.save()
 
 	c, adopted, err := s.bringUp(ctx)
@@ -96,6 +99,9 @@ func (s *Shim) bringUp(ctx context.Context) (*container.Summary, bool, error) {
 	if c := engine.Running(cs); c != nil {
 		s.info("adopting running container %s (%s)", engine.Name(*c), short(c.ID))
 		return c, true, nil
+	}
+	if err := s.backoff(ctx); err != nil {
+		return nil, false, err
 	}
 	if err := s.preflight(ctx); err != nil {
 		return nil, false, err
@@ -131,6 +137,12 @@ func (s *Shim) fail(err error) error {
 	var ce *exitcode.Err
 	if errors.As(err, &ce) {
 		s.st.Reason, s.st.Hint = ce.Err.Error(), ce.Hint
+	}
+	switch code {
+	case exitcode.ImageMissing:
+		s.raise(alert.ImageUnavailable, s.st.Reason, c, nil)
+	case exitcode.PortConflict:
+		s.raise(alert.PortConflict, s.st.Reason, c, nil)
 	}
 	s.save()
 	fmt.Fprintf(s.Stderr, "[pm2dock] %s failed: %v\n", s.Service.Key, err)

@@ -12,7 +12,6 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/pm2dock/pm2dock/internal/engine"
-	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
@@ -53,13 +52,34 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 	evs := s.Engine.Events(watch, client.EventsListOptions{Filters: client.Filters{}.Add("container", id).Add("type", "container")})
 	wait := s.Engine.ContainerWait(watch, id, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
 
-	s.observe(ci.State)
 	go s.retention(watch)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var killedBy string
+	var stable, sick <-chan time.Time // consecutive-count reset; restart.on_unhealthy
+	seen := ""
+	s.observe(ci.State)
 	for {
+		if now := string(s.st.Phase) + "/" + s.st.Container.Health; now != seen { // a transition: (re)arm the timers
+			wasReady := strings.HasPrefix(seen, string(state.Ready)+"/")
+			seen = now
+			if s.st.Phase != state.Ready {
+				stable = nil
+			} else if !wasReady {
+				stable = s.onReady()
+			}
+			sick = nil
+			if s.st.Container.Health == "unhealthy" && s.Service.Restart.OnUnhealthy > 0 {
+				sick = time.After(s.Service.Restart.OnUnhealthy)
+			}
+		}
 		select {
+		case <-stable:
+			stable = nil
+			s.st.Consecutive = 0
+			s.save()
+		case <-sick:
+			return s.unhealthyTooLong(id, logsDone)
 		case <-ctx.Done():
 			return s.stop(id, logsDone)
 		case msg := <-s.storeErrs():
@@ -184,13 +204,22 @@ func (s *Shim) exited(id string, res container.WaitResponse, killedBy string) er
 	} else {
 		f.Reason = Reason(f, nil, killedBy)
 	}
-	s.st.LastFailure = &f
-	s.st.Phase = state.Exited
-	one := int(exitcode.Error)
-	s.st.ExitCode, s.st.Reason = &one, f.Reason
-	s.save()
-	fmt.Fprintf(s.Stderr, "[pm2dock] %s: container %s %s\n", s.Service.Key, short(id), f.Reason)
-	return exitcode.Errorf(exitcode.Error, "%s: container %s", s.Service.Key, f.Reason)
+	return s.failed(f)
+}
+
+// unhealthyTooLong treats a container unhealthy for restart.on_unhealthy as a
+// failure: it is stopped gracefully and restarted under the same policy.
+func (s *Shim) unhealthyTooLong(id string, logsDone <-chan struct{}) error {
+	d := s.Service.Restart.OnUnhealthy
+	s.info("unhealthy for %s (restart.on_unhealthy): restarting the container", d)
+	ctx, cancel := context.WithTimeout(context.Background(), s.Service.StopGrace()+10*time.Second)
+	defer cancel()
+	if err := s.stopContainer(ctx, id); err != nil && !engine.IsNotFound(err) {
+		fmt.Fprintf(s.Stderr, "[pm2dock] %s: stop container %s: %v\n", s.Service.Key, short(id), err)
+	}
+	drain(logsDone)
+	return s.failed(state.Failure{At: s.Now().UTC(), ExitCode: -1,
+		Reason: fmt.Sprintf("unhealthy for %s (restart.on_unhealthy)", d), LastLines: s.last.snapshot()})
 }
 
 // Reason says in words why a container ended.

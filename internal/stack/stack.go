@@ -152,6 +152,10 @@ func (s *Stack) startOne(ctx context.Context, key string, app *rpc.Process, forc
 			verb = "restarting"
 		}
 		s.progress(key, "%s through PM2", verb)
+		if err := state.RequestReset(s.Profile.StateDir, key); err != nil { // a person's start clears the failure history
+			r.Outcome, r.Err = "failed", fmt.Errorf("%s: %w", key, err)
+			return
+		}
 		err := s.pm2(func() error {
 			if force && app != nil {
 				_, err := s.PM2.Run(ctx, "restart", strconv.Itoa(app.PMID))

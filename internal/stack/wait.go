@@ -48,8 +48,16 @@ func (s *Stack) wait(ctx context.Context, key string, t0 time.Time, waitPID int,
 			}
 		case state.Ready:
 			return st, nil
-		case state.Failed, state.Exited, state.Stopped:
+		case state.Failed, state.Stopped:
 			return st, shimFailed(key, st)
+		case state.Exited:
+			// PM2 restarts the shim, which backs off and tries again; the
+			// restart policy ends it with a crash loop (Failed) if it keeps failing.
+			if n%20 == 0 {
+				if err := s.pm2GaveUp(ctx, key); err != nil {
+					return last, err
+				}
+			}
 		}
 	}
 }
@@ -61,8 +69,6 @@ func shimFailed(key string, st *state.File) error {
 	}
 	reason, hint := st.Reason, st.Hint
 	switch st.Phase {
-	case state.Exited:
-		reason = "exited while starting: " + reason
 	case state.Stopped:
 		reason = "was stopped while starting"
 	}
@@ -74,7 +80,9 @@ func shimFailed(key string, st *state.File) error {
 
 func notHealthy(key string, st *state.File, timeout time.Duration) error {
 	what := "its shim never reported"
-	if st != nil {
+	if st != nil && st.Phase == state.Exited {
+		what = "exited while starting: " + st.Reason
+	} else if st != nil {
 		what = "phase " + string(st.Phase)
 		if st.Container != nil && st.Container.Health != "" {
 			what += ", health " + st.Container.Health

@@ -25,6 +25,7 @@ const (
 	Ready     Phase = "ready"     // healthy, or running without a healthcheck
 	Unhealthy Phase = "unhealthy" // was ready, healthcheck now fails
 	Stopping  Phase = "stopping"  // stop requested, container stopping
+	Backoff   Phase = "backoff"   // waiting before restarting a failed container
 	Stopped   Phase = "stopped"   // stopped on request; the shim exited 0
 	Exited    Phase = "exited"    // container exited unexpectedly; the shim exited 1
 	Failed    Phase = "failed"    // the shim gave up with a no-restart code (see Reason)
@@ -45,6 +46,29 @@ type File struct {
 	Hint          string     `json:"hint,omitempty"`   // what to do about it
 	LastFailure   *Failure   `json:"last_failure,omitempty"`
 	StoreError    string     `json:"store_error,omitempty"`
+
+	// Restart governance (kept across shims, cleared by a person's start).
+	Failures    []Failure `json:"failures,omitempty"`    // unexpected ends within the restart window
+	Consecutive int       `json:"consecutive,omitempty"` // failures since the service last stayed ready
+	Alerted     string    `json:"alerted,omitempty"`     // the last alert sent, until "recovered"
+	Warned      bool      `json:"warned,omitempty"`      // the engine restart policy warning was shown
+}
+
+// ResetPath is the marker a person's `pm2dock start`/`restart` leaves for the
+// next shim: clear the failure history (the state file has one writer, the shim).
+func ResetPath(dir, service string) string { return filepath.Join(dir, service+".reset") }
+
+// RequestReset leaves the marker.
+func RequestReset(dir, service string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(ResetPath(dir, service), nil, 0o644)
+}
+
+// TakeReset reports whether a reset was requested, and consumes the marker.
+func TakeReset(dir, service string) bool {
+	return os.Remove(ResetPath(dir, service)) == nil
 }
 
 // Container is what the shim knows of its container.

@@ -1,0 +1,12 @@
+//go:build unix
+
+package cli
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// detach puts cmd in a session of its own, so it outlives the shim and PM2
+// never signals it.
+func detach(cmd *exec.Cmd) { cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} }

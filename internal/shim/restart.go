@@ -1,0 +1,148 @@
+package shim
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/pm2dock/pm2dock/internal/alert"
+	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/state"
+)
+
+// Restart governance (profile `restart:`). PM2 restarts a shim that exits 1 at
+// once; the delay between restarts lives here, in the new shim, before it
+// starts the container — not in PM2's restart_delay, because with any restart
+// delay PM2 leaves an app that exits with a no-restart code in "waiting
+// restart" forever (PM2-NOTES), which would hide every failure this shim
+// reports with 2–6. A wait here is also a select on ctx, so `pm2 stop` during
+// the backoff ends it at once.
+
+// stableAfter is how long a service must stay ready before its consecutive
+// failure count (and so the backoff delay) resets.
+const stableAfter = 30 * time.Second
+
+// maxFailures bounds the history kept in the state file.
+const maxFailures = 100
+
+// Backoff is the delay before the next start after consecutive failures:
+// delay, doubled per further failure, at most max_delay.
+func Backoff(r profile.Restart, consecutive int) time.Duration {
+	if consecutive <= 0 || r.Delay <= 0 {
+		return 0
+	}
+	d := r.Delay
+	for i := 1; i < consecutive && d < r.MaxDelay; i++ {
+		d *= 2
+	}
+	if r.MaxDelay > 0 && d > r.MaxDelay {
+		d = r.MaxDelay
+	}
+	return d
+}
+
+// Within returns the failures that happened in the window before now.
+func Within(fs []state.Failure, window time.Duration, now time.Time) []state.Failure {
+	var out []state.Failure
+	for _, f := range fs {
+		if window <= 0 || now.Sub(f.At) <= window {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// loadHistory carries the failure history of the previous shim over, unless a
+// person's start asked for a clean slate.
+func (s *Shim) loadHistory(prev *state.File) {
+	reset := state.TakeReset(s.Profile.StateDir, s.Service.Key) // consumed even by a first shim
+	if prev == nil {
+		return
+	}
+	s.st.LastFailure, s.st.Alerted = prev.LastFailure, prev.Alerted
+	if reset {
+		return
+	}
+	s.st.Failures = Within(prev.Failures, s.Service.Restart.Window, s.Now())
+	s.st.Consecutive, s.st.Warned = prev.Consecutive, prev.Warned
+}
+
+// backoff waits before starting a container that failed recently. A stop
+// request ends the wait (ctx).
+func (s *Shim) backoff(ctx context.Context) error {
+	d := Backoff(s.Service.Restart, s.st.Consecutive)
+	if d <= 0 {
+		return nil
+	}
+	s.st.Phase = state.Backoff
+	s.save()
+	s.info("restart %d: waiting %s before starting the container (restart.delay, doubling)", s.st.Consecutive, d)
+	select {
+	case <-time.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// failed records an unexpected end and decides: PM2 restarts (exit 1), or the
+// failures within the window exceed restart.max — a crash loop (exit 5, alert).
+func (s *Shim) failed(f state.Failure) error {
+	r := s.Service.Restart
+	s.st.Failures = append(Within(s.st.Failures, r.Window, f.At), f)
+	if len(s.st.Failures) > maxFailures {
+		s.st.Failures = s.st.Failures[len(s.st.Failures)-maxFailures:]
+	}
+	s.st.Consecutive++
+	s.st.LastFailure = &f
+	n := len(s.st.Failures)
+	if n <= r.Max {
+		s.st.Phase = state.Exited
+		one := int(exitcode.Error)
+		s.st.ExitCode, s.st.Reason = &one, f.Reason
+		s.save()
+		fmt.Fprintf(s.Stderr, "[pm2dock] %s: %s (failure %d of %d allowed within %s; PM2 restarts it)\n",
+			s.Service.Key, f.Reason, n, r.Max, r.Window)
+		return exitcode.Errorf(exitcode.Error, "container %s", f.Reason)
+	}
+	reason := fmt.Sprintf("crash loop: %d failures within %s (restart.max %d); last: %s", n, r.Window, r.Max, f.Reason)
+	five := int(exitcode.CrashLoop)
+	s.st.Phase, s.st.ExitCode, s.st.Reason = state.Failed, &five, reason
+	s.st.Hint = alert.Guidance(alert.CrashLoop, s.Service.Key, f.Reason)
+	s.raise(alert.CrashLoop, reason, f.ExitCode, f.LastLines)
+	s.save()
+	return exitcode.New(exitcode.CrashLoop, fmt.Errorf("%s", reason), s.st.Hint)
+}
+
+// raise sends an alert (banner now, delivery detached) and remembers it, so
+// that recovery can be announced.
+func (s *Shim) raise(kind, reason string, code int, lines []string) {
+	a := alert.Alert{Alert: kind, Service: s.Service.Key, Reason: reason, ExitCode: code,
+		Restarts: len(s.st.Failures), Window: s.Service.Restart.Window.String(), LastLines: lines,
+		Guidance: alert.Guidance(kind, s.Service.Key, reason), At: s.Now().UTC()}
+	if a.LastLines == nil {
+		a.LastLines = []string{}
+	}
+	alert.Banner(s.Stderr, a)
+	if s.Alert != nil {
+		s.Alert(a)
+	}
+	if kind == alert.Recovered {
+		s.st.Alerted = ""
+	} else {
+		s.st.Alerted = kind
+	}
+}
+
+// onReady announces a recovery and arms the reset of the consecutive count.
+func (s *Shim) onReady() <-chan time.Time {
+	if s.st.Alerted != "" {
+		s.raise(alert.Recovered, "healthy again", 0, nil)
+		s.save()
+	}
+	if s.st.Consecutive == 0 {
+		return nil
+	}
+	return time.After(stableAfter)
+}
