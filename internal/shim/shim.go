@@ -33,10 +33,10 @@ type Shim struct {
 	PruneEvery time.Duration
 	// Alert delivers an alert off the supervision path (see package alert);
 	// the banner is written by the shim itself. Nil: banner only.
-	Alert func(alert.Alert)
-	Stdout     io.Writer
-	Stderr     io.Writer
-	Now        func() time.Time
+	Alert  func(alert.Alert)
+	Stdout io.Writer
+	Stderr io.Writer
+	Now    func() time.Time
 
 	st       state.File
 	last     ring
