@@ -107,7 +107,8 @@ func TestFollowMergesServicesAndAppliesFilters(t *testing.T) {
 			}
 			w.Append(mkrec(t0.Add(time.Duration(i)*time.Second), "stderr", fmt.Sprint("info ", i)))
 			w.Append(mkrec(t0.Add(time.Duration(i)*time.Second), "stderr", fmt.Sprint("ERROR ", i)))
-			time.Sleep(15 * time.Millisecond)
+			w.Flush() // on disk before the other service's next record
+			time.Sleep(5 * time.Millisecond)
 		}
 	})
 	if want := seq("ERROR ", 0, 6); !equalStrings(got, want) {

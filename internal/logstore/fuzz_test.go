@@ -2,6 +2,7 @@ package logstore
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,6 +22,10 @@ func FuzzReadSegment(f *testing.F) {
 	f.Add(seg)
 	f.Add(seg[:len(seg)-7])
 	f.Add([]byte("\n\n{\"ts\":\"2026-11-26T00:37:40Z\",\"msg\":\"x\"}\n\x00\x00"))
+	dir := f.TempDir() // one store per worker process, which runs inputs one at a time
+	if err := os.MkdirAll(filepath.Join(dir, "db"), 0o755); err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r := bytes.NewReader(data)
 		d := decoder{service: "db"}
@@ -63,9 +68,9 @@ func FuzzReadSegment(f *testing.F) {
 				t.Fatalf("seekTS(%v) = %d, %v", ts, off, err)
 			}
 		}
-		dir := t.TempDir()
-		os.MkdirAll(filepath.Join(dir, "db"), 0o755)
-		os.WriteFile(filepath.Join(dir, "db", segmentName(t0, 0)), data, 0o644)
+		if err := os.WriteFile(filepath.Join(dir, "db", segmentName(t0, 0)), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
 		for _, q := range []QueryOptions{{}, {Since: t0.Add(time.Second)}, {Tail: 2}, {Tail: 2, Until: t0.Add(time.Second)}} {
 			it := Query(dir, q)
 			for it.Next() {
@@ -90,4 +95,19 @@ func checkRoundTrip(t *testing.T, rec Record) {
 	if !d.decodeFast(enc, &again) || !again.TS.Equal(rec.TS) || again.Level != rec.Level || !bytes.Equal(again.Msg, rec.Msg) {
 		t.Fatalf("%+v does not round-trip through %q", rec, enc)
 	}
+}
+
+// FuzzRecordRoundTrip: any message, any timestamp the writer accepts, reads
+// back byte for byte, and is valid JSON on one line.
+func FuzzRecordRoundTrip(f *testing.F) {
+	f.Add([]byte("plain"), int64(0))
+	f.Add([]byte("\xff\x00\"\\\n\u2028"), int64(-1))
+	f.Fuzz(func(t *testing.T, msg []byte, ns int64) {
+		rec := Record{TS: t0.Add(time.Duration(ns)), Service: "db", Stream: StreamStdout, Level: LevelError, Msg: msg}
+		line := rec.AppendJSON(nil)
+		if bytes.IndexByte(line, '\n') >= 0 || !json.Valid(line) {
+			t.Fatalf("bad line %q", line)
+		}
+		checkRoundTrip(t, rec)
+	})
 }

@@ -2,7 +2,6 @@ package logstore
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 )
 
@@ -76,9 +75,6 @@ func (lr *lineReader) fill() (int, error) {
 	lr.read += int64(n)
 	if err == io.EOF {
 		err = nil
-	}
-	if err != nil {
-		err = fmt.Errorf("read log segment: %w", err)
 	}
 	return n, err
 }
@@ -154,7 +150,7 @@ func (b *backLines) more() error {
 		if err == nil || err == io.EOF {
 			err = io.ErrUnexpectedEOF // the file shrank under us
 		}
-		return fmt.Errorf("read log segment backwards: %w", err)
+		return err
 	}
 	b.read += c
 	b.k, b.pos = start, b.pos-c

@@ -38,7 +38,7 @@ type source struct {
 	next   int // index in segs of the next segment to open
 	listed bool
 	seek   bool   // seek to filt.since in the first segment opened
-	resume string // or open this segment at resumeAt (follow after tail)
+	resume string // or open this segment at resAt (Follow after a tail)
 	resAt  int64
 
 	file      *os.File

@@ -1,52 +1,12 @@
 package logstore
 
 import (
-	"bytes"
 	"fmt"
 	"hash/fnv"
 	"os"
 	"path/filepath"
 	"time"
 )
-
-func (w *Writer) flushLocked() error {
-	if len(w.buf) == 0 || w.f == nil {
-		return nil
-	}
-	n, err := w.f.Write(w.buf)
-	if err != nil {
-		return w.failWrite(n, err)
-	}
-	w.segDisk += int64(n)
-	w.last = w.bufLast
-	w.buf = w.buf[:0]
-	if cap(w.buf) > 4*w.opts.BufferSize { // after a huge record
-		w.buf = make([]byte, 0, w.opts.BufferSize+4096)
-	}
-	return nil
-}
-
-// failWrite abandons the active segment after a failed write of n bytes of
-// the buffer. Records written whole stay; the rest are dropped (the shim's
-// stdout still carries them). A segment left empty is removed, so a full
-// disk does not fill the folder with empty files.
-func (w *Writer) failWrite(n int, werr error) error {
-	done := bytes.LastIndexByte(w.buf[:n], '\n') + 1
-	if done > 0 {
-		start := bytes.LastIndexByte(w.buf[:done-1], '\n') + 1
-		if ts, ok := parseTSPrefix(w.buf[start : done-1]); ok {
-			w.last = ts
-		}
-	}
-	lost := bytes.Count(w.buf[done:], []byte{'\n'})
-	w.buf = w.buf[:0]
-	w.f.Close()
-	w.f = nil
-	if w.segDisk == 0 && n == 0 {
-		os.Remove(filepath.Join(w.folder, w.seg.name))
-	}
-	return fmt.Errorf("write log segment %s/%s: %w (%d records not stored)", w.service, w.seg.name, werr, lost)
-}
 
 // LastTimestamp is the timestamp of the last complete record on disk: when
 // the writer opened, the newest record a previous shim stored (zero for an
