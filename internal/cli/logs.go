@@ -5,13 +5,16 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/logstore"
+	"github.com/pm2dock/pm2dock/internal/profile"
 	"github.com/pm2dock/pm2dock/internal/when"
 )
 
@@ -89,18 +92,9 @@ func logsQuery(f *Factory, opts *LogsOptions, keys []string) (logstore.QueryOpti
 }
 
 func logsRun(ctx context.Context, f *Factory, opts *LogsOptions) error {
-	p, err := f.Profile(ctx)
+	p, keys, err := logsTarget(f, opts.Services)
 	if err != nil {
 		return err
-	}
-	keys := opts.Services
-	if len(keys) == 0 {
-		keys = p.Keys()
-	}
-	for _, k := range keys {
-		if _, err := p.Service(k); err != nil {
-			return err
-		}
 	}
 	q, err := logsQuery(f, opts, keys)
 	if err != nil {
@@ -108,9 +102,9 @@ func logsRun(ctx context.Context, f *Factory, opts *LogsOptions) error {
 	}
 	var it logstore.Iterator
 	if opts.Follow {
-		it = logstore.Follow(ctx, p.Logs.Dir, q)
+		it = logstore.Follow(ctx, p.LogsDir, q)
 	} else {
-		it = logstore.Query(p.Logs.Dir, q)
+		it = logstore.Query(p.LogsDir, q)
 	}
 	defer it.Close()
 	w := bufio.NewWriterSize(f.IO.Out, 64<<10)
@@ -132,9 +126,39 @@ func logsRun(ctx context.Context, f *Factory, opts *LogsOptions) error {
 		}
 	}
 	if err := it.Err(); err != nil && !(opts.Follow && ctx.Err() != nil) {
-		return fmt.Errorf("read logs in %s: %w", p.Logs.Dir, err)
+		return fmt.Errorf("read logs in %s: %w", p.LogsDir, err)
 	}
 	return nil
+}
+
+// logsTarget finds the store and the services to read, from pm2dock.yaml
+// alone (profile.Peek): the services it lists, or in zero-config mode those
+// with a folder in the store. Asking for another is a usage error.
+func logsTarget(f *Factory, asked []string) (*profile.Stores, []string, error) {
+	dir, err := f.dir()
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := profile.Peek(profile.Options{File: f.File, Dir: dir, Env: f.Environ()})
+	if err != nil {
+		return nil, nil, err
+	}
+	known := p.Keys
+	if known == nil {
+		if known, err = logstore.Services(p.LogsDir); err != nil {
+			return nil, nil, fmt.Errorf("read log store %s: %w", p.LogsDir, err)
+		}
+	}
+	if len(asked) == 0 {
+		return p, known, nil
+	}
+	for _, k := range asked {
+		if !slices.Contains(known, k) {
+			return nil, nil, exitcode.New(exitcode.Usage, fmt.Errorf("unknown service %q", k),
+				fmt.Sprintf("services with logs here: %s", strings.Join(known, ", ")))
+		}
+	}
+	return p, asked, nil
 }
 
 // appendText formats DESIGN §3's text line; invalid UTF-8 and control bytes
@@ -148,6 +172,9 @@ func appendText(b []byte, r logstore.Record) []byte {
 	b = append(b, ' ')
 	b = append(b, upper(r.Level.String())...)
 	b = append(b, ' ')
+	if printable(r.Msg) {
+		return append(b, r.Msg...)
+	}
 	for m := r.Msg; len(m) > 0; {
 		c, size := utf8.DecodeRune(m)
 		switch {
@@ -160,6 +187,17 @@ func appendText(b []byte, r logstore.Record) []byte {
 		m = m[size:]
 	}
 	return b
+}
+
+// printable reports whether msg is plain printable ASCII (the common case),
+// which needs no escaping.
+func printable(msg []byte) bool {
+	for _, c := range msg {
+		if c < 0x20 && c != '\t' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func hex2(c byte) string {

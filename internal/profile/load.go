@@ -233,7 +233,7 @@ func (p *Profile) resolveServices(raw *rawFile, lines map[string]int) error {
 		for k := range raw.Services {
 			keys = append(keys, k)
 		}
-		sort.Slice(keys, func(i, j int) bool { return lines["services."+keys[i]] < lines["services."+keys[j]] })
+		sortByLine(keys, lines)
 	}
 	p.services = map[string]*Service{}
 	for _, key := range keys {
@@ -254,6 +254,11 @@ func (p *Profile) resolveServices(raw *rawFile, lines map[string]int) error {
 		p.order = append(p.order, key)
 	}
 	return nil
+}
+
+// sortByLine orders service keys as they appear in the file.
+func sortByLine(keys []string, lines map[string]int) {
+	sort.Slice(keys, func(i, j int) bool { return lines["services."+keys[i]] < lines["services."+keys[j]] })
 }
 
 func (p *Profile) at(lines map[string]int, key string) string {

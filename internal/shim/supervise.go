@@ -3,6 +3,7 @@ package shim
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -53,6 +54,10 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 	wait := s.Engine.ContainerWait(watch, id, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
 
 	go s.retention(watch)
+	// Loading the compose project (schema, interpolation) leaves garbage that
+	// an attached shim never needs again: give it back, so the many shims of a
+	// workspace stay small.
+	debug.FreeOSMemory()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var killedBy string

@@ -5,6 +5,8 @@
 //	start→healthy   pm2dock start SVC        vs docker compose up -d --wait SVC
 //	status, 10 svc  pm2dock status --json    vs pm2 jlist + docker compose ps --format json
 //	shim RSS        VmRSS of one attached shim
+//	logs window     pm2dock logs --since --until (1 h of a 24 h, ≥ 1 GB store) vs docker logs on the same lines
+//	ingest          lines/s one shim stores from a chatty container, none lost (sequence numbers)
 package main
 
 import (
@@ -24,6 +26,8 @@ var (
 	sruns  = flag.Int("status-runs", 15, "repetitions per status measurement")
 	root   = flag.String("root", ".", "the repository root")
 	keep   = flag.Bool("keep", false, "keep the temporary workspace")
+	rate   = flag.Int("ingest-rate", 150000, "lines per second the chatty container writes")
+	only   = flag.String("only", "", "comma-separated measures to run: start,rss,logs,status,ingest (default: all)")
 	fixImg = "pm2dock-test/fixture:dev"
 )
 
@@ -43,17 +47,33 @@ func main() {
 		defer w.close()
 	}
 	var rows []row
-	for _, f := range []func(*workspace) (row, error){benchStart, benchRSS, benchStatus} {
-		r, err := f(w)
+	steps := []struct {
+		name string
+		f    func(*workspace) ([]row, error)
+	}{{"start", one(benchStart)}, {"rss", one(benchRSS)}, {"logs", benchLogQuery}, {"status", one(benchStatus)},
+		{"ingest", one(func(w *workspace) (row, error) { return benchIngest(w, *rate, 10) })}}
+	for _, st := range steps {
+		if *only != "" && !strings.Contains(","+*only+",", ","+st.name+",") {
+			continue
+		}
+		f := st.f
+		rs, err := f(w)
 		if err != nil {
 			fail(err)
 		}
-		rows = append(rows, r)
-		fmt.Fprintf(os.Stderr, "bench: %s done\n", r.name)
+		rows = append(rows, rs...)
+		fmt.Fprintf(os.Stderr, "bench: %s done\n", rs[0].name)
 	}
 	fmt.Printf("%-22s %-16s %-26s %-16s %s\n", "measure", "pm2dock", "baseline", "ratio/diff", "note")
 	for _, r := range rows {
 		fmt.Printf("%-22s %-16s %-26s %-16s %s\n", r.name, r.ours, r.base, r.ratio, r.note)
+	}
+}
+
+func one(f func(*workspace) (row, error)) func(*workspace) ([]row, error) {
+	return func(w *workspace) ([]row, error) {
+		r, err := f(w)
+		return []row{r}, err
 	}
 }
 
@@ -65,6 +85,7 @@ func fail(err error) {
 // workspace is a compose project with a pm2dock profile and a private PM2.
 type workspace struct {
 	dir, bin, pm2, home, project string
+	extra                        []string // more environment for the next commands
 }
 
 func newWorkspace(root string) (*workspace, error) {
@@ -81,6 +102,8 @@ func newWorkspace(root string) (*workspace, error) {
 	for i := 0; i < 10; i++ {
 		fmt.Fprintf(&b, "  svc%d: {<<: *fix}\n", i)
 	}
+	b.WriteString("  chatty:\n    image: " + fixImg + "\n    profiles: [ingest]\n    stop_grace_period: 2s\n" +
+		"    environment: {FIXTURE_LOG_RATE: \"${CHATTY_RATE:-0}\", FIXTURE_LOG_COUNT: \"${CHATTY_COUNT:-0}\"}\n")
 	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(b.String()), 0o644); err != nil {
 		return nil, err
 	}
@@ -88,7 +111,7 @@ func newWorkspace(root string) (*workspace, error) {
 }
 
 func (w *workspace) env() []string {
-	return append(os.Environ(), "PM2_HOME="+w.home, "PM2DOCK_PM2="+w.pm2)
+	return append(append(os.Environ(), "PM2_HOME="+w.home, "PM2DOCK_PM2="+w.pm2), w.extra...)
 }
 
 func (w *workspace) run(name string, args ...string) (time.Duration, []byte, error) {

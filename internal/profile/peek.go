@@ -1,0 +1,47 @@
+package profile
+
+import (
+	"path/filepath"
+)
+
+// Stores is the part of a profile that reading the log store needs: where it
+// is and which services the file names. It reads pm2dock.yaml alone — not the
+// compose project — so `pm2dock logs` answers in milliseconds and keeps
+// working while a compose file is broken or a variable it needs is unset.
+type Stores struct {
+	Path     string   // pm2dock.yaml, "" in zero-config mode
+	LogsDir  string   // absolute
+	StateDir string   // absolute
+	Keys     []string // the services the file lists; nil in zero-config mode
+	Logs     Logs
+}
+
+// Peek reads the profile file strictly (unknown keys and bad values are still
+// errors with file and line) without loading compose.
+func Peek(opts Options) (*Stores, error) {
+	path, err := Find(opts)
+	if err != nil {
+		return nil, err
+	}
+	raw, dir := &rawFile{}, opts.Dir
+	var lines map[string]int
+	if path != "" {
+		dir = filepath.Dir(path)
+		if raw, lines, err = readFile(path); err != nil {
+			return nil, err
+		}
+	}
+	p := &Profile{Path: path, Dir: dir}
+	p.resolvePaths(raw)
+	st := &Stores{Path: path, LogsDir: p.Logs.Dir, StateDir: p.StateDir, Logs: p.Logs}
+	if len(raw.Services) > 0 {
+		for k := range raw.Services {
+			if err := ValidKey(k); err != nil {
+				return nil, usage(err, "rename it in "+FileName)
+			}
+			st.Keys = append(st.Keys, k)
+		}
+		sortByLine(st.Keys, lines)
+	}
+	return st, nil
+}

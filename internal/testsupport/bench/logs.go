@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pm2dock/pm2dock/internal/logstore"
+)
+
+var logBytes = int64(1 << 30) // the store size of the query benchmark (≥ 1 GB, 24 h)
+
+// benchLogQuery writes the same 24 h of lines (≥ 1 GB) to pm2dock's store and
+// to a stopped container's json-file log, then asks both for one hour from the
+// middle.
+func benchLogQuery(w *workspace) ([]row, error) {
+	const svc = "svc9"
+	id, logPath, err := w.quietContainer()
+	if err != nil {
+		return nil, err
+	}
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	n, err := writeBoth(filepath.Join(w.dir, ".pm2dock", "logs"), svc, logPath, start, logBytes)
+	if err != nil {
+		return nil, err
+	}
+	since, until := start.Add(12*time.Hour).Format(time.RFC3339), start.Add(13*time.Hour).Format(time.RFC3339)
+	var ours, base, first []time.Duration
+	for i := 0; i < 3; i++ {
+		d, out, err := w.run(w.bin, "logs", svc, "--since", since, "--until", until)
+		if err != nil {
+			return nil, err
+		}
+		ours = append(ours, d)
+		db, bout, err := w.run("docker", "logs", "--since", since, "--until", until, id)
+		if err != nil {
+			return nil, err
+		}
+		base = append(base, db)
+		if i == 0 && strings.Count(string(out), "\n") != strings.Count(string(bout), "\n") {
+			return nil, fmt.Errorf("pm2dock returned %d lines, docker logs %d", strings.Count(string(out), "\n"), strings.Count(string(bout), "\n"))
+		}
+		f, err := w.firstLine(w.bin, "logs", svc, "--since", since, "--until", until)
+		if err != nil {
+			return nil, err
+		}
+		first = append(first, f)
+	}
+	mo, mb := median(ours), median(base)
+	note := fmt.Sprintf("1 h of 24 h, %.2f GB, %d lines; median of 3", float64(logBytes)/1e9, n)
+	return []row{
+		{name: "logs: 1 h window", ours: ms(mo), base: ms(mb) + " (docker logs)", ratio: fmt.Sprintf("%.3f", float64(mo)/float64(mb)), note: note + "; goal ≤ 0.05"},
+		{name: "logs: first line", ours: ms(median(first)), base: "-", ratio: "-", note: "goal ≤ 20 ms"},
+	}, nil
+}
+
+// quietContainer creates (and stops) a container whose json-file log the
+// benchmark replaces.
+func (w *workspace) quietContainer() (id, logPath string, err error) {
+	_, out, err := w.run("docker", "run", "-d", "--log-driver", "json-file", "--label", "com.docker.compose.project="+w.project, fixImg)
+	if err != nil {
+		return "", "", err
+	}
+	id = strings.TrimSpace(string(out))
+	if _, _, err := w.run("docker", "stop", "-t", "0", id); err != nil {
+		return "", "", err
+	}
+	_, out, err = w.run("docker", "inspect", "--format", "{{.LogPath}}", id)
+	if err != nil {
+		return "", "", err
+	}
+	return id, strings.TrimSpace(string(out)), nil
+}
+
+// writeBoth writes lines evenly over 24 h from start until size bytes of
+// store, in both formats.
+func writeBoth(dir, svc, jsonLog string, start time.Time, size int64) (int, error) {
+	wr, err := logstore.OpenWriter(dir, svc, logstore.WriterOptions{FlushInterval: -1})
+	if err != nil {
+		return 0, err
+	}
+	jf, err := os.Create(jsonLog)
+	if err != nil {
+		return 0, err
+	}
+	defer jf.Close()
+	jb := bufio.NewWriterSize(jf, 1<<20)
+	msg := []byte("2026-11-01 00:00:00.000 UTC [42] LOG:  checkpoint complete: wrote 1234 buffers (7.5%); 0 WAL file(s) added, 0 removed, 1 recycled; write=0.1 s")
+	const perLine = 240 // bytes of a stored record, about
+	lines := int(size / perLine)
+	step := 24 * time.Hour / time.Duration(lines)
+	var written int64
+	var jline []byte
+	for i := 0; written < size; i++ {
+		ts := start.Add(time.Duration(i) * step)
+		m := strconv.AppendInt(append(msg[:len(msg):len(msg)], " seq="...), int64(i), 10)
+		if err := wr.Append(logstore.Record{TS: ts, Service: svc, Stream: "stdout", Level: logstore.Classify("stdout", m), Msg: m}); err != nil {
+			return i, err
+		}
+		written += int64(len(m)) + 110
+		enc, _ := json.Marshal(string(m) + "\n")
+		jline = append(jline[:0], `{"log":`...)
+		jline = append(jline, enc...)
+		jline = append(jline, `,"stream":"stdout","time":"`...)
+		jline = ts.AppendFormat(jline, time.RFC3339Nano)
+		jline = append(jline, "\"}\n"...)
+		jb.Write(jline)
+		if i%100000 == 0 {
+			fmt.Fprintf(os.Stderr, "\rbench: writing logs %d MB", written>>20)
+		}
+		lines = i + 1
+	}
+	fmt.Fprintln(os.Stderr)
+	if err := jb.Flush(); err != nil {
+		return lines, err
+	}
+	return lines, wr.Close()
+}
+
+// firstLine measures the time until the command prints its first line.
+func (w *workspace) firstLine(name string, args ...string) (time.Duration, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Dir, cmd.Env = w.dir, w.env()
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return 0, err
+	}
+	t0 := time.Now()
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	r := bufio.NewReader(out)
+	if _, err := r.ReadBytes('\n'); err != nil {
+		return 0, err
+	}
+	d := time.Since(t0)
+	io.Copy(io.Discard, r)
+	return d, cmd.Wait()
+}
