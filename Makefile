@@ -6,7 +6,7 @@ GO ?= go
 BIN := bin/pm2dock
 E2E_TIMEOUT ?= 30m
 
-.PHONY: all build provision images test lint unit e2e cross clean demo bench
+.PHONY: all build provision images test lint unit fuzz-short e2e cross clean demo bench fuzz
 
 all: build
 
@@ -20,7 +20,7 @@ images:
 	scripts/build-images.sh
 
 # The README's test command: provision, then every check CI relies on.
-test: provision lint unit e2e cross
+test: provision lint unit fuzz-short e2e cross
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
@@ -29,6 +29,13 @@ lint:
 
 unit:
 	$(GO) test -race -count=1 ./...
+
+# A short run of every fuzz target (seeds in testdata/fuzz); `make fuzz` runs long.
+fuzz-short:
+	FUZZTIME=5s scripts/fuzz.sh
+
+fuzz:
+	FUZZTIME=$${FUZZTIME:-2m} scripts/fuzz.sh
 
 e2e:
 	PM2DOCK_E2E=1 PM2DOCK_E2E_DISALLOW_SKIP=1 $(GO) test -count=1 -timeout $(E2E_TIMEOUT) ./test/e2e/...

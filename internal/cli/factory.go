@@ -26,8 +26,14 @@ type Factory struct {
 	Now        func() time.Time
 
 	// Set by the global flags.
-	File string // -f/--file
-	Dir  string // --dir: where discovery starts instead of the current folder
+	File     string   // -f/--file
+	Dir      string   // --dir: where discovery starts instead of the current folder
+	Services []string // --service: more SERVICE arguments (for Nx, whose targets forward flags, not words)
+}
+
+// services returns the positional SERVICE arguments plus --service ones.
+func (f *Factory) services(args []string) []string {
+	return append(append([]string(nil), args...), f.Services...)
 }
 
 // NewFactory returns the production factory around io.

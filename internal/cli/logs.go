@@ -43,7 +43,7 @@ Text: TIMESTAMP SERVICE STREAM LEVEL MESSAGE; bytes that are not UTF-8 are shown
 as \xNN. --json: one record per line as stored (a non-UTF-8 message is base64
 with "b64":true).`,
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.Services = args
+			opts.Services = f.services(args)
 			if runF != nil {
 				return runF(opts)
 			}

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -43,6 +45,10 @@ an unexpected container exit is exit 1, so PM2 restarts it.`,
 }
 
 func runRun(ctx context.Context, f *Factory, opts *RunOptions) error {
+	// PM2 reads the shim's stdout/stderr through pipes; if the daemon dies the
+	// pipes break, and a write must fail (EPIPE) rather than kill the shim
+	// before it can leave cleanly (see shim's detach).
+	signal.Ignore(syscall.SIGPIPE)
 	var extra []string
 	if opts.StateDir != "" {
 		var err error

@@ -50,7 +50,7 @@ func newStartLike(f *Factory, runF func(*StartOptions) error, restart bool, use,
 	return &cobra.Command{
 		Use: use, Short: short, Long: long,
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.Services = args
+			opts.Services = f.services(args)
 			if runF != nil {
 				return runF(opts)
 			}
@@ -224,7 +224,7 @@ service left running without a shim is stopped too.`,
 			if runF != nil {
 				return runF(args)
 			}
-			st, keys, err := prepare(c.Context(), f, args)
+			st, keys, err := prepare(c.Context(), f, f.services(args))
 			if err != nil {
 				return err
 			}

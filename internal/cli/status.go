@@ -35,7 +35,7 @@ DESIGN contract. --check exits 6 unless every selected service is healthy (or
 running without a healthcheck). Exit 7 when the engine does not answer, 8 when
 PM2 does not (what is known is still printed).`,
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.Services = args
+			opts.Services = f.services(args)
 			if runF != nil {
 				return runF(opts)
 			}

@@ -38,6 +38,7 @@ type Shim struct {
 	Stderr io.Writer
 	Now    func() time.Time
 
+	parent   int // the PM2 daemon's pid when the shim started
 	st       state.File
 	last     ring
 	start    time.Time
@@ -73,6 +74,7 @@ func (s *Shim) ReportStoreError(msg string) {
 func (s *Shim) Run(ctx context.Context) error {
 	s.start = s.Now()
 	s.last.n = 20
+	s.parent = os.Getppid()
 	s.st = state.File{Service: s.Service.Key, Phase: state.Preflight, ShimPID: os.Getpid(), ShimStartedAt: s.start}
 	prev, _ := state.Read(s.Profile.StateDir, s.Service.Key)
 	s.loadHistory(prev) // history outlives a shim

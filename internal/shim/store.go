@@ -74,7 +74,13 @@ func (s *Store) Line(ts time.Time, stream string, msg []byte) (dup bool) {
 		s.fail(err, now)
 		return false
 	}
-	if s.errText != "" {
+	// Append only buffers: the store counts as writing again once a flush
+	// reaches the disk, checked at most once a second while in error.
+	if s.errText != "" && !now.Before(s.retryAt) {
+		if err := s.w.Flush(); err != nil {
+			s.fail(err, now)
+			return false
+		}
 		s.errText = ""
 		if s.Report != nil {
 			s.Report("")

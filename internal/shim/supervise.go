@@ -3,6 +3,7 @@ package shim
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -36,13 +37,15 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 		PID: ci.State.Pid, StartedAt: started.UTC()}
 
 	// Lines since the newest one the store holds (the sink drops the replayed
-	// boundary), so a shim restart loses nothing and stores nothing twice;
-	// without a store, since the container started (or now, when adopting).
+	// boundary), so a shim restart loses nothing and stores nothing twice; an
+	// empty store takes every line since the container started — also when
+	// adopting (a shim killed before its first flush stored nothing). Without
+	// a store, an adopted container's earlier lines are not shown again.
 	since := started
-	if adopted {
+	switch {
+	case s.Sink == nil && adopted:
 		since = s.Now()
-	}
-	if s.Sink != nil {
+	case s.Sink != nil:
 		if last := s.Sink.LastTimestamp(); !last.IsZero() {
 			since = last
 		}
@@ -98,6 +101,9 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 		case <-evs.Err:
 			evs.Messages, evs.Err = nil, nil // events broke: the ticker's inspect carries on
 		case <-tick.C:
+			if s.orphaned() {
+				return s.detach()
+			}
 			if r, err := s.Engine.ContainerInspect(watch, id, client.ContainerInspectOptions{}); err == nil {
 				s.observe(r.Container.State)
 			}
@@ -210,6 +216,24 @@ func (s *Shim) exited(id string, res container.WaitResponse, killedBy string) er
 		f.Reason = Reason(f, nil, killedBy)
 	}
 	return s.failed(f)
+}
+
+// orphaned reports whether the process that started the shim (the PM2 daemon)
+// died: the shim was re-parented.
+func (s *Shim) orphaned() bool {
+	return s.parent > 1 && os.Getppid() != s.parent
+}
+
+// detach ends a shim whose PM2 daemon died (SIGKILL, OOM): the container keeps
+// running — a database must not go down because its supervisor crashed — and
+// the shim leaves, so that the shim the next daemon starts (`pm2 resurrect`,
+// `pm2dock start`) adopts the container alone, backfilling its lines from the
+// store's last timestamp: no orphan shim, no second writer, no line twice.
+func (s *Shim) detach() error {
+	s.st.Phase, s.st.Reason = state.Detached, "the PM2 daemon died; the container runs on until a new shim adopts it"
+	s.save()
+	fmt.Fprintf(s.Stderr, "[pm2dock] %s: %s\n", s.Service.Key, s.st.Reason)
+	return nil
 }
 
 // unhealthyTooLong treats a container unhealthy for restart.on_unhealthy as a

@@ -44,6 +44,17 @@ type Result struct {
 	Err       error
 }
 
+// awaitFirstState waits (at most 10 s) until the shim started after t0 has
+// written its state, so that whoever takes the lock next sees it.
+func (s *Stack) awaitFirstState(ctx context.Context, key string, t0 time.Time) {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; {
+		if st, err := state.Read(s.Profile.StateDir, key); err == nil && !st.ShimStartedAt.Before(t0) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // apps reads PM2's list read-only (RPC first; see pm2.Apps).
 func (s *Stack) apps(ctx context.Context) ([]rpc.Process, error) {
 	procs, _, err := pm2.Apps(ctx, s.PM2Home, func() (*pm2.CLI, error) { return s.PM2, nil })
@@ -70,10 +81,6 @@ func (s *Stack) Start(ctx context.Context, keys []string, restart map[string]boo
 	if err != nil {
 		return nil, err
 	}
-	procs, err := s.apps(ctx)
-	if err != nil {
-		return nil, err
-	}
 	results := make(map[string]*Result, len(order))
 	started := make(map[string]chan struct{}, len(order)) // closed once running (or failed)
 	done := make(map[string]chan struct{}, len(order))    // closed once ready (or failed)
@@ -95,7 +102,7 @@ func (s *Stack) Start(ctx context.Context, keys []string, restart map[string]boo
 				r.Outcome, r.Err = "failed", err
 				return
 			}
-			s.startOne(ctx, k, pm2.Find(procs, s.Profile.Namespace, k), restart[k], r, markStarted)
+			s.startOne(ctx, k, restart[k], r, markStarted)
 		}()
 	}
 	wg.Wait()
@@ -130,8 +137,27 @@ func (s *Stack) awaitDeps(ctx context.Context, key string, ds []dep, results map
 }
 
 // startOne starts (or restarts) one service and waits for its shim's verdict.
-func (s *Stack) startOne(ctx context.Context, key string, app *rpc.Process, force bool, r *Result, markStarted func()) {
+func (s *Stack) startOne(ctx context.Context, key string, force bool, r *Result, markStarted func()) {
 	svc, _ := s.Profile.Service(key)
+	unlock, err := lock(ctx, s.Profile.StateDir, key)
+	if err != nil {
+		r.Outcome, r.Err = "failed", err
+		return
+	}
+	locked := true
+	release := func() {
+		if locked {
+			unlock()
+			locked = false
+		}
+	}
+	defer release()
+	procs, err := s.apps(ctx) // read under the lock: another pm2dock may have just started it
+	if err != nil {
+		r.Outcome, r.Err = "failed", err
+		return
+	}
+	app := pm2.Find(procs, s.Profile.Namespace, key)
 	st, _ := state.Read(s.Profile.StateDir, key)
 	online := app != nil && app.Env.Status == "online" && st != nil && st.ShimPID == app.PID
 	if app != nil {
@@ -167,8 +193,10 @@ func (s *Stack) startOne(ctx context.Context, key string, app *rpc.Process, forc
 			r.Outcome, r.Err = "failed", err
 			return
 		}
+		s.awaitFirstState(ctx, key, t0)
 	}
-	st, err := s.wait(ctx, key, t0, waitPID, svc.StartTimeout, markStarted)
+	release()
+	st, err = s.wait(ctx, key, t0, waitPID, svc.StartTimeout, markStarted)
 	r.Took = s.Now().Sub(t0)
 	if st != nil {
 		r.Phase, r.PM2PID, r.Container = st.Phase, st.ShimPID, st.Container

@@ -19,15 +19,20 @@ import (
 // running after that (started by plain compose, or left by a killed shim) is
 // stopped through the engine, so stop never leaves one behind.
 func (s *Stack) Stop(ctx context.Context, keys []string) ([]Result, error) {
-	procs, err := s.apps(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var out []Result
 	var first error
 	for _, k := range dependents(s.Profile, keys) {
 		r := Result{Key: k, Outcome: "stopped"}
 		t0 := s.Now()
+		unlock, err := lock(ctx, s.Profile.StateDir, k)
+		if err != nil {
+			return out, err
+		}
+		procs, err := s.apps(ctx)
+		if err != nil {
+			unlock()
+			return out, err
+		}
 		if app := pm2.Find(procs, s.Profile.Namespace, k); app != nil {
 			r.OldPID = app.PID
 			if app.Env.Status != "stopped" {
@@ -43,6 +48,7 @@ func (s *Stack) Stop(ctx context.Context, keys []string) ([]Result, error) {
 		if st, err := state.Read(s.Profile.StateDir, k); err == nil {
 			r.Phase, r.Container = st.Phase, st.Container
 		}
+		unlock()
 		r.Took = s.Now().Sub(t0)
 		if r.Err != nil && first == nil {
 			first = r.Err

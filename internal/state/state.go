@@ -29,6 +29,7 @@ const (
 	Stopped   Phase = "stopped"   // stopped on request; the shim exited 0
 	Exited    Phase = "exited"    // container exited unexpectedly; the shim exited 1
 	Failed    Phase = "failed"    // the shim gave up with a no-restart code (see Reason)
+	Detached  Phase = "detached"  // the PM2 daemon died; the container runs unsupervised until adopted
 )
 
 // File is the content of a state file.

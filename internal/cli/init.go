@@ -1,0 +1,220 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/scaffold"
+)
+
+// InitOptions are the inputs of `pm2dock init`.
+type InitOptions struct {
+	Force   bool   // replace an existing pm2dock.yaml (and, with Nx, same-named foreign targets)
+	Nx      bool   // also create or update the Nx project.json
+	Project string // Nx project name when creating project.json
+	PM2Dock string // the pm2dock path the Nx targets record
+}
+
+// NewCmdInit scaffolds pm2dock.yaml and, with --nx, an Nx project's targets.
+func NewCmdInit(f *Factory, runF func(*InitOptions) error) *cobra.Command {
+	opts := &InitOptions{}
+	cmd := &cobra.Command{
+		Use:   "init [--nx [--project NAME] [--pm2dock PATH]] [--force]",
+		Short: "Write a commented pm2dock.yaml from the compose project, and Nx targets with --nx",
+		Long:  initHelp,
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return initRun(c.Context(), f, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "replace an existing pm2dock.yaml; with --nx also replace same-named targets pm2dock did not generate")
+	cmd.Flags().BoolVar(&opts.Nx, "nx", false, "also create or update project.json (Nx targets) in the folder")
+	cmd.Flags().StringVar(&opts.Project, "project", "", "Nx project name when creating project.json (default "+scaffold.DefaultProject+")")
+	cmd.Flags().StringVar(&opts.PM2Dock, "pm2dock", "", "pm2dock path the Nx targets run, relative to the workspace root (default: see above)")
+	return cmd
+}
+
+const initHelp = `Write pm2dock.yaml in the folder (--dir, default the current one) from the compose
+project compose finds there: one entry per service, keyed by its PM2 app name, with
+the image, published ports, healthcheck and dependencies compose declares noted in
+comments, require_env for variables compose requires (${VAR:?}), and every other
+setting commented out at its default. An existing pm2dock.yaml is never replaced
+without --force (exit 2).
+
+With --nx, also create or update project.json in that folder, a project of the Nx
+workspace around it (nearest nx.json). Its nx:run-commands targets, all uncached:
+  start stop restart status logs prune   the whole stack; what you type after the
+                                         target reaches pm2dock:
+                                         nx run services:logs db --since=1h
+  start-SVC stop-SVC restart-SVC status-SVC logs-SVC
+                                         one service; name "services:start-SVC"
+                                         in another project's dependsOn
+start and restart are not continuous: they exit once the services are healthy.
+pm2dock.yaml is written first if missing, and kept if present. Updating keeps
+your own targets, fields and key order; running it again changes nothing.
+The targets run pm2dock from a recorded path, never from PATH: --pm2dock, else
+the path project.json already records, else node_modules/.bin/pm2dock when the
+workspace has it, else this executable (relative to the workspace root when it
+lies in the tree the workspace's Nx is installed in).
+
+THE PROFILE (pm2dock.yaml; every key optional, unknown keys are errors)
+  compose:
+    files: [compose.yaml]     # default: compose's own file names
+    project: NAME             # default: compose's rule
+    profiles: [debug]         # compose profiles to enable
+    env_files: [.env.local]   # default: compose's .env
+  pm2:
+    namespace: NAME           # default: the compose project name
+  state_dir: .pm2dock/state
+  logs: {dir: .pm2dock/logs, max_age: 168h, max_size: 1GiB, segment_size: 64MiB}
+  alerts: {command: [./alert.sh], webhook: http://127.0.0.1:9000/pm2dock}
+  defaults:                   # each service inherits; its own keys win
+    pull: missing             # missing | always | never
+    start_timeout: 120s
+    restart: {max: 5, window: 10m, delay: 2s, max_delay: 1m, on_unhealthy: 0s}
+  services:
+    db:                       # the PM2 app name: a letter or digit, then
+      service: postgres       #   letters, digits, - or _; default service: the key
+      require_env: [POSTGRES_PASSWORD]
+Without services, every compose service is managed under its own name.`
+
+func initRun(ctx context.Context, f *Factory, opts *InitOptions) error {
+	if err := initUsage(f, opts); err != nil {
+		return err
+	}
+	dir, err := f.dir()
+	if err != nil {
+		return fmt.Errorf("init: folder: %w", err)
+	}
+	if opts.Nx { // fail before writing anything
+		if _, err := scaffold.WorkspaceRoot(dir); err != nil {
+			return err
+		}
+	}
+	path := filepath.Join(dir, profile.FileName)
+	_, statErr := os.Stat(path)
+	exists := statErr == nil
+	switch {
+	case exists && opts.Nx && !opts.Force:
+		fmt.Fprintf(f.IO.Out, "kept %s (--force replaces it)\n", displayPath(f, path))
+	case exists && !opts.Force:
+		return exitcode.New(exitcode.Usage, fmt.Errorf("%s already exists; init does not overwrite it", path),
+			"edit it, or run `pm2dock init --force` to replace it with a fresh one")
+	default:
+		if err := writeProfile(ctx, f, dir, opts.Force); err != nil {
+			return err
+		}
+	}
+	if !opts.Nx {
+		fmt.Fprintln(f.IO.Out, "next: pm2dock start   (pm2dock status shows them; pm2 ls lists them)")
+		return nil
+	}
+	return initNx(ctx, f, dir, path, opts)
+}
+
+func initUsage(f *Factory, opts *InitOptions) error {
+	switch {
+	case f.File != "":
+		return exitcode.New(exitcode.Usage, errors.New("init writes pm2dock.yaml into a folder; -f/--file does not apply"),
+			"pass --dir FOLDER instead")
+	case !opts.Nx && (opts.Project != "" || opts.PM2Dock != ""):
+		return exitcode.New(exitcode.Usage, errors.New("--project and --pm2dock only apply with --nx"), "add --nx")
+	}
+	return nil
+}
+
+func writeProfile(ctx context.Context, f *Factory, dir string, force bool) error {
+	stack, err := scaffold.LoadStack(ctx, dir, f.Environ())
+	if err != nil {
+		return err
+	}
+	path, err := scaffold.WriteProfile(dir, scaffold.RenderProfile(stack), force)
+	if err != nil {
+		return err
+	}
+	keys := make([]string, len(stack.Services))
+	for i, s := range stack.Services {
+		keys[i] = s.Key
+	}
+	fmt.Fprintf(f.IO.Out, "wrote %s: %d %s (%s) from %s\n", displayPath(f, path), len(keys), plural(len(keys), "service", "services"),
+		strings.Join(keys, ", "), strings.Join(stack.Files, ", "))
+	return nil
+}
+
+func initNx(ctx context.Context, f *Factory, dir, profilePath string, opts *InitOptions) error {
+	keys, err := scaffold.ProfileKeys(profilePath)
+	if err != nil {
+		return err
+	}
+	if len(keys) == 0 { // the profile lists none: every compose service, by its own name
+		stack, err := scaffold.LoadStack(ctx, dir, f.Environ())
+		if err != nil {
+			return err
+		}
+		for _, s := range stack.Services {
+			keys = append(keys, s.Key)
+		}
+	}
+	exe, err := f.Executable()
+	if err != nil {
+		return fmt.Errorf("init: locate this executable: %w", err)
+	}
+	res, err := scaffold.WriteNxProject(scaffold.NxOptions{Dir: dir, Project: opts.Project, PM2Dock: opts.PM2Dock,
+		Exe: exe, Keys: keys, Force: opts.Force})
+	if err != nil {
+		return err
+	}
+	printNx(f, res, keys)
+	return nil
+}
+
+func printNx(f *Factory, res *scaffold.NxResult, keys []string) {
+	verb := "updated"
+	switch {
+	case res.Created:
+		verb = "created"
+	case !res.Changed:
+		verb = "unchanged"
+	}
+	fmt.Fprintf(f.IO.Out, "%s %s: project %s, %d targets running %s (from %s)\n",
+		verb, displayPath(f, res.Path), res.Project, len(res.Targets), res.Bin, res.BinSource)
+	for _, name := range res.Stale {
+		fmt.Fprintf(f.IO.ErrOut, "pm2dock: target %s is for a service the profile no longer has; delete it from %s\n", name, res.Path)
+	}
+	if filepath.IsAbs(res.Bin) {
+		fmt.Fprintln(f.IO.ErrOut, "pm2dock: the targets run an absolute path, which teammates may not have; pass --pm2dock PATH (relative to the workspace root) to record another")
+	}
+	if len(keys) == 0 {
+		return
+	}
+	fmt.Fprintf(f.IO.Out, "next: npx nx run %s:start   (one service: npx nx run %s:start %s; in dependsOn: \"%s:start-%s\")\n",
+		res.Project, res.Project, keys[0], res.Project, keys[0])
+}
+
+// displayPath shows path relative to the current folder when it is below it.
+func displayPath(f *Factory, path string) string {
+	if cwd, err := f.Cwd(); err == nil {
+		if rel, err := filepath.Rel(cwd, path); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return path
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,268 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	h "github.com/pm2dock/pm2dock/internal/testsupport/harness"
+)
+
+// Fault drills (issue 8): inject the fault, then check the invariants.
+
+// invariants checks what must hold once things settled: never two containers
+// for a service, none running without a shim that owns it, and (when want is
+// "running") exactly one, supervised.
+func (e *stackEnv) invariants(svc, key, want string) {
+	e.t.Helper()
+	var running []container
+	for _, c := range e.Containers(svc) {
+		if c.State.Running {
+			running = append(running, c)
+		}
+	}
+	if len(running) > 1 {
+		e.t.Fatalf("%s: %d containers running, want at most 1", svc, len(running))
+	}
+	app := e.PM2.App(key)
+	shimAlive := app != nil && app.PM2Env.Status == "online" && h.Alive(app.PID)
+	switch {
+	case want == "running" && (len(running) != 1 || !shimAlive):
+		e.t.Fatalf("%s: %d running, shim alive %v; want one container owned by a live shim", svc, len(running), shimAlive)
+	case want == "stopped" && len(running) != 0:
+		e.t.Fatalf("%s: a container runs after the stop (orphan)", svc)
+	case len(running) == 1 && !shimAlive:
+		e.t.Fatalf("%s: container %s runs without a shim (orphan)", svc, running[0].ID[:12])
+	}
+	if want == "running" {
+		if st := e.State(key); int(st["shim_pid"].(float64)) != app.PID {
+			e.t.Fatalf("state file names shim %v, PM2 runs %d", st["shim_pid"], app.PID)
+		}
+	}
+}
+
+func seqFixture(t *testing.T, extra string) *stackEnv {
+	t.Helper()
+	h.Require(t)
+	h.RequireImage(t, h.FixtureImage)
+	return newStack(t, fmt.Sprintf(`services:
+  app:
+    image: %s
+    stop_grace_period: 3s
+    healthcheck: {test: ["CMD", "/fixture", "health"], interval: 300ms, timeout: 2s, retries: 1}
+    environment: {FIXTURE_LOG_RATE: "200"%s}
+`, h.FixtureImage, extra), "")
+}
+
+// allSeqsOnce checks the store holds every line the container wrote, once, in order.
+func (e *stackEnv) allSeqsOnce(svc, key string) int {
+	e.t.Helper()
+	cs := e.Containers(svc)
+	if len(cs) != 1 {
+		e.t.Fatalf("%d containers of %s", len(cs), svc)
+	}
+	raw, _ := exec.Command("docker", "logs", cs[0].ID).CombinedOutput()
+	truth := fixtureLines(strings.Split(string(raw), "\n"))
+	var msgs []string
+	for _, r := range e.logs(key) {
+		msgs = append(msgs, r.Msg)
+	}
+	got := fixtureLines(msgs)
+	n := 0
+	for run, want := range truth {
+		if fmt.Sprint(got[run]) != fmt.Sprint(want) {
+			have := map[int]int{}
+			for _, s := range got[run] {
+				have[s]++
+			}
+			var missing, twice []int
+			for _, s := range want {
+				if have[s] == 0 {
+					missing = append(missing, s)
+				} else if have[s] > 1 {
+					twice = append(twice, s)
+				}
+			}
+			e.t.Fatalf("run %s: stored %d lines, the container wrote %d; missing %v; twice %v", run, len(got[run]), len(want), missing, twice)
+		}
+		n += len(want)
+	}
+	return n
+}
+
+func TestFaultKill9WhileTheContainerStarts(t *testing.T) {
+	e := seqFixture(t, `, FIXTURE_HEALTH: "pass-after:4s"`)
+	go e.Run("start", "app")
+	eventually(t, 20*time.Second, "shim in phase starting", func() bool {
+		_, err := os.Stat(filepath.Join(e.P.Dir, ".pm2dock", "state", "app.json"))
+		return err == nil && e.State("app")["phase"] == "starting" && e.State("app")["container"] != nil
+	})
+	syscall.Kill(int(e.State("app")["shim_pid"].(float64)), syscall.SIGKILL)
+	eventually(t, 20*time.Second, "a new shim adopts and the service is ready", func() bool {
+		st := e.State("app")
+		return st["phase"] == "ready" && st["adopted"] == true
+	})
+	e.invariants("app", "app", "running")
+	e.MustRun("stop", "app")
+	e.invariants("app", "app", "stopped")
+	t.Logf("%d lines stored once each", e.allSeqsOnce("app", "app"))
+}
+
+func TestFaultKill9DuringAGracefulStop(t *testing.T) {
+	e := seqFixture(t, `, FIXTURE_IGNORE_SIGTERM: "1"`)
+	e.MustRun("start", "app")
+	done := make(chan struct{})
+	go func() { e.PM2.Try("stop", "app"); close(done) }()
+	eventually(t, 10*time.Second, "shim stopping", func() bool { return e.State("app")["phase"] == "stopping" })
+	syscall.Kill(int(e.State("app")["shim_pid"].(float64)), syscall.SIGKILL)
+	<-done
+	// The engine finishes the stop it was asked for (SIGKILL after the grace period).
+	eventually(t, 10*time.Second, "container stopped", func() bool {
+		cs := e.Containers("app")
+		return len(cs) == 1 && !cs[0].State.Running
+	})
+	e.invariants("app", "app", "stopped")
+}
+
+func TestFaultPM2DaemonKilledThenStartAdopts(t *testing.T) {
+	e := seqFixture(t, "")
+	e.MustRun("start", "app")
+	before := e.Running("app")
+	daemon := e.PM2.DaemonPID()
+	syscall.Kill(daemon, syscall.SIGKILL)
+	eventually(t, 10*time.Second, "the orphaned shim leaves", func() bool { return e.State("app")["phase"] == "detached" })
+	if c := e.Running("app"); c.ID != before.ID {
+		t.Fatalf("the container changed while PM2 was down")
+	}
+	time.Sleep(time.Second) // lines written while no shim runs must be backfilled
+	e.MustRun("start", "app")
+	after := e.Running("app")
+	if after.ID != before.ID || after.State.StartedAt != before.State.StartedAt {
+		t.Fatalf("start recreated the container instead of adopting it")
+	}
+	e.invariants("app", "app", "running")
+	e.MustRun("stop", "app")
+	t.Logf("%d lines stored once each across the daemon's death", e.allSeqsOnce("app", "app"))
+}
+
+func TestFaultConcurrentStartsMakeOneAppAndOneContainer(t *testing.T) {
+	e := seqFixture(t, "")
+	var wg sync.WaitGroup
+	codes := make([]int, 5)
+	for i := range codes {
+		wg.Add(1)
+		go func() { defer wg.Done(); _, _, codes[i] = e.Run("start", "app") }()
+	}
+	wg.Wait()
+	for i, c := range codes {
+		if c != 0 {
+			t.Errorf("start %d: exit %d, want 0", i, c)
+		}
+	}
+	n := 0
+	for _, a := range e.PM2.List() {
+		if a.Name == "app" {
+			n++
+			if a.PM2Env.RestartTime != 0 {
+				t.Errorf("the app was restarted %d times: the starts fought", a.PM2Env.RestartTime)
+			}
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d PM2 apps named app, want 1", n)
+	}
+	e.invariants("app", "app", "running")
+}
+
+func TestFaultStartRacingStopEndsConsistent(t *testing.T) {
+	e := seqFixture(t, "")
+	var wg sync.WaitGroup
+	var startCode, stopCode int
+	wg.Add(2)
+	go func() { defer wg.Done(); _, _, startCode = e.Run("start", "app") }()
+	go func() { defer wg.Done(); time.Sleep(300 * time.Millisecond); _, _, stopCode = e.Run("stop", "app") }()
+	wg.Wait()
+	if stopCode != 0 || (startCode != 0 && startCode != 6) {
+		t.Fatalf("start exit %d, stop exit %d; want stop 0 and start 0 or 6", startCode, stopCode)
+	}
+	app := e.PM2.App("app")
+	if app != nil && app.PM2Env.Status == "online" {
+		e.invariants("app", "app", "running")
+	} else {
+		e.invariants("app", "app", "stopped")
+	}
+}
+
+func TestFaultContainerIgnoringSIGTERMIsStoppedWithoutKillingTheShim(t *testing.T) {
+	e := seqFixture(t, `, FIXTURE_IGNORE_SIGTERM: "1"`)
+	e.MustRun("start", "app")
+	start := time.Now()
+	e.PM2.Run("stop", "app")
+	took := time.Since(start)
+	c := e.Containers("app")[0]
+	if c.State.Running || c.State.ExitCode != 137 || took < 3*time.Second {
+		t.Fatalf("after %v: running %v exit %d; want killed by the engine after the 3 s grace", took, c.State.Running, c.State.ExitCode)
+	}
+	if st := e.State("app"); st["phase"] != "stopped" {
+		t.Fatalf("state phase %v: PM2 killed the shim before it finished stopping", st["phase"])
+	}
+}
+
+func TestFaultSecretsAppearNowhere(t *testing.T) {
+	h.Require(t)
+	h.RequireImage(t, h.PostgresImage)
+	port := h.FreePort(t)
+	e := newStack(t, pgCompose(port, 0), pgProfile+"alerts:\n  command: [\"/bin/true\"]\n")
+	secret := "S3cret-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	shellSecret := "Sh3ll-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	e.P.WriteFile(".env", "POSTGRES_PASSWORD="+secret+"\n")
+	e.Env = []string{"UNRELATED_TOKEN=" + shellSecret}
+	var outputs []string
+	out, errOut := e.MustRun("start", "db"), ""
+	outputs = append(outputs, out)
+	for _, args := range [][]string{{"status", "--json"}, {"ecosystem"}, {"logs", "db"}, {"doctor"}} {
+		o, eo, _ := e.Run(args...)
+		outputs = append(outputs, o, eo)
+	}
+	app := e.PM2.App("db")
+	for _, args := range [][]string{{"jlist"}, {"env", strconv.Itoa(app.PMID)}, {"save"}} {
+		o, _ := e.PM2.Try(args...)
+		outputs = append(outputs, o)
+	}
+	dump, _ := os.ReadFile(filepath.Join(e.PM2.Home, "dump.pm2"))
+	outputs = append(outputs, string(dump), errOut)
+	filepath.Walk(filepath.Join(e.P.Dir, ".pm2dock"), func(p string, info os.FileInfo, err error) error {
+		if err == nil && info.Mode().IsRegular() && !strings.HasSuffix(p, "handoff.env") {
+			raw, _ := os.ReadFile(p)
+			outputs = append(outputs, string(raw))
+			if info.Mode().Perm()&0o022 != 0 {
+				t.Errorf("%s is group/other writable (%v)", p, info.Mode())
+			}
+		}
+		return nil
+	})
+	for i, o := range outputs {
+		if strings.Contains(o, secret) || strings.Contains(o, shellSecret) {
+			t.Errorf("a secret leaked into output %d:\n%s", i, o)
+		}
+	}
+}
+
+func TestFaultInvalidProfileWhileRunning(t *testing.T) {
+	e := seqFixture(t, "")
+	e.P.WriteFile("pm2dock.yaml", "services:\n  app: {}\n")
+	e.MustRun("start", "app")
+	e.P.WriteFile("pm2dock.yaml", "services:\n  app: {colour: blue}\n")
+	if _, errOut, code := e.Run("status"); code != 2 || !strings.Contains(errOut, `unknown key "colour"`) {
+		t.Fatalf("status with a broken profile: exit %d\n%s", code, errOut)
+	}
+	time.Sleep(time.Second)
+	e.invariants("app", "app", "running") // the running shim goes on
+}
