@@ -6,7 +6,7 @@ GO ?= go
 BIN := bin/pm2dock
 E2E_TIMEOUT ?= 30m
 
-.PHONY: all build provision images test lint unit fuzz-short e2e cross clean demo bench fuzz
+.PHONY: all build provision images test lint unit fuzz-short e2e cross clean demo bench fuzz faults
 
 all: build
 
@@ -36,6 +36,13 @@ fuzz-short:
 
 fuzz:
 	FUZZTIME=$${FUZZTIME:-2m} scripts/fuzz.sh
+
+# Every fault drill, FAULT_RUNS times, summarised as the README's Reliability table.
+# (make test runs each drill once.)
+FAULT_RUNS ?= 3
+faults: provision
+	set -o pipefail; PM2DOCK_E2E=1 PM2DOCK_E2E_DISALLOW_SKIP=1 PM2DOCK_FAULT_DOCKERD=1 $(GO) test -count=$(FAULT_RUNS) -timeout $(E2E_TIMEOUT) \
+	  -run 'TestFault|TestStoreKeeps|TestFullLog' -v ./test/e2e/ | tee /tmp/pm2dock-faults.log | scripts/fault-table.sh
 
 e2e:
 	PM2DOCK_E2E=1 PM2DOCK_E2E_DISALLOW_SKIP=1 $(GO) test -count=1 -timeout $(E2E_TIMEOUT) ./test/e2e/...

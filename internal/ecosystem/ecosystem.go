@@ -98,9 +98,21 @@ func Write(path string, f *File) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("write ecosystem: %w", err)
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(raw, '\n'), 0o644); err != nil {
+	// A temporary file of its own: concurrent `pm2dock start`s write it too.
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".ecosystem.*.tmp")
+	if err != nil {
 		return fmt.Errorf("write ecosystem: %w", err)
 	}
-	return os.Rename(tmp, path)
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(append(raw, '\n'))
+	if err == nil {
+		err = tmp.Chmod(0o644)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write ecosystem: %w", err)
+	}
+	return os.Rename(tmp.Name(), path)
 }

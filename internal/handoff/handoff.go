@@ -25,10 +25,17 @@ import (
 // FileName is the handoff file's name inside state_dir.
 const FileName = "handoff.env"
 
-// Write stores the referenced variables that env sets into dir/handoff.env (0600).
+// Write stores the referenced variables that env sets into dir/handoff.env
+// (0600). A variable this shell does not set keeps the value an earlier start
+// handed over: `pm2dock restart auth` from a second terminal must not strip the
+// database password the first one exported.
 func Write(dir string, names []string, env []string) error {
 	set := map[string]string{}
-	for _, kv := range env {
+	prev, err := Read(dir)
+	if err != nil {
+		return err
+	}
+	for _, kv := range append(prev, env...) { // env last: the current shell wins
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			set[k] = v
 		}

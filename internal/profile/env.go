@@ -48,6 +48,16 @@ func (p *Profile) ReferencedVars() []string {
 			set[k] = true
 		}
 	}
+	for _, sc := range p.Project.Secrets { // `secrets: {x: {environment: VAR}}`
+		if sc.Environment != "" {
+			set[sc.Environment] = true
+		}
+	}
+	for _, c := range p.Project.Configs {
+		if c.Environment != "" {
+			set[c.Environment] = true
+		}
+	}
 	for _, f := range p.Project.ComposeFiles {
 		data, err := os.ReadFile(f)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/types"
 	"gopkg.in/yaml.v3"
 
 	"github.com/pm2dock/pm2dock/internal/exitcode"
@@ -250,6 +251,14 @@ func (p *Profile) resolveServices(raw *rawFile, lines map[string]int) error {
 		if err != nil {
 			return err
 		}
+		if other, dup := p.ByCompose(s.Compose); dup {
+			return usage(fmt.Errorf("%sservices %q and %q both name compose service %q", at, other.Key, key, s.Compose),
+				"one shim per container: keep one of them")
+		}
+		if n := replicas(s.Spec); n > 1 {
+			return usage(fmt.Errorf("%sservice %q: compose runs %d replicas of %q; pm2dock supervises one container per service", at, key, n, s.Compose),
+				"remove scale/deploy.replicas, or make each replica its own compose service")
+		}
 		p.services[key] = s
 		p.order = append(p.order, key)
 	}
@@ -296,6 +305,16 @@ func (p *Profile) resolve(key string, rs *rawService, at string) (*Service, erro
 		Restart: Restart{Max: *r.Max, Window: time_(*r.Window), Delay: time_(*r.Delay),
 			MaxDelay: time_(*r.MaxDelay), OnUnhealthy: time_(*r.OnUnhealthy)},
 	}, nil
+}
+
+func replicas(s types.ServiceConfig) int {
+	if s.Scale != nil {
+		return *s.Scale
+	}
+	if s.Deploy != nil && s.Deploy.Replicas != nil {
+		return *s.Deploy.Replicas
+	}
+	return 1
 }
 
 func usage(err error, hint string) error { return exitcode.New(exitcode.Usage, err, hint) }

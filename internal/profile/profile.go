@@ -63,6 +63,12 @@ type Service struct {
 	Spec         types.ServiceConfig
 }
 
+// StopGraceSeconds is StopGrace in whole seconds for the Engine API, rounded
+// up: a 500 ms grace period must not become an immediate SIGKILL.
+func (s *Service) StopGraceSeconds() int {
+	return int((s.StopGrace() + time.Second - 1) / time.Second)
+}
+
 // StopGrace is how long the engine waits after the stop signal before SIGKILL
 // (compose stop_grace_period, default 10 s).
 func (s *Service) StopGrace() time.Duration {

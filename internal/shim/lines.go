@@ -16,8 +16,9 @@ import (
 // engine at the boundary after a restart); the shim then drops it.
 type LineSink interface {
 	Line(ts time.Time, stream string, msg []byte) (dup bool)
-	// LastTimestamp is when the newest line already kept was written (zero: none).
-	LastTimestamp() time.Time
+	// Since is where the engine's replay must start so that nothing kept is
+	// missing (zero: the sink holds nothing; replay everything).
+	Since() time.Time
 }
 
 // maxLine bounds a reassembled line; longer ones are emitted in pieces.
@@ -35,6 +36,7 @@ func demux(r io.Reader, emit func(ts time.Time, stream string, msg []byte)) erro
 	pending := map[string]*partial{}
 	for {
 		if _, err := io.ReadFull(br, hdr[:]); err != nil {
+			flushPartial(pending, emit)
 			return eof(err)
 		}
 		stream := "stdout"
@@ -56,6 +58,7 @@ func demux(r io.Reader, emit func(ts time.Time, stream string, msg []byte)) erro
 		}
 		buf = buf[:n]
 		if _, err := io.ReadFull(br, buf); err != nil {
+			flushPartial(pending, emit)
 			return eof(err)
 		}
 		frame(buf, stream, pending, emit)
@@ -72,7 +75,20 @@ func raw(r io.Reader, emit func(ts time.Time, stream string, msg []byte)) error 
 			frame(line, "stdout", pending, emit)
 		}
 		if err != nil {
+			flushPartial(pending, emit)
 			return eof(err)
+		}
+	}
+}
+
+// flushPartial emits the lines still waiting for their newline when the
+// stream ends: a container's last words ("FATAL: bad config", no newline)
+// matter most.
+func flushPartial(pending map[string]*partial, emit func(time.Time, string, []byte)) {
+	for _, stream := range []string{"stdout", "stderr"} {
+		if p := pending[stream]; p != nil {
+			emit(p.ts, stream, p.msg)
+			delete(pending, stream)
 		}
 	}
 }

@@ -37,7 +37,7 @@ func TestReasonReadsLikeAPerson(t *testing.T) {
 	}{
 		{state.Failure{ExitCode: 1}, "", "exited with code 1"},
 		{state.Failure{ExitCode: 137, OOMKilled: true}, "", "exited with code 137: OOM killed"},
-		{state.Failure{ExitCode: 137}, "killed by docker kill (signal 9)", "exited with code 137: killed by docker kill (signal 9)"},
+		{state.Failure{ExitCode: 137}, "killed by docker kill or docker stop (signal 9)", "exited with code 137: killed by docker kill or docker stop (signal 9)"},
 	}
 	for _, c := range cases {
 		if got := Reason(c.f, nil, c.killed); got != c.want {

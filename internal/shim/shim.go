@@ -174,7 +174,7 @@ func (s *Shim) stopAll() error {
 }
 
 func (s *Shim) stopContainer(ctx context.Context, id string) error {
-	secs := int(s.Service.StopGrace().Seconds())
+	secs := s.Service.StopGraceSeconds()
 	_, err := s.Engine.ContainerStop(ctx, id, client.ContainerStopOptions{Timeout: &secs})
 	return err
 }

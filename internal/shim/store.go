@@ -1,6 +1,8 @@
 package shim
 
 import (
+	"fmt"
+	"hash/fnv"
 	"sync"
 	"time"
 
@@ -19,6 +21,8 @@ type Store struct {
 
 	mu       sync.Mutex
 	w        *logstore.Writer
+	tail     map[tailKey]int // records stored in the resume window, by count
+	tailEnd  time.Time       // the newest stored record when the writer opened
 	cls      logstore.Classifier
 	errText  string
 	retryAt  time.Time
@@ -39,18 +43,57 @@ func (s *Store) open(now time.Time) error {
 		return err
 	}
 	s.w, s.openedAt = w, now
+	if err := s.loadTail(); err != nil {
+		s.fail(fmt.Errorf("read the stored lines to resume from: %w", err), now)
+	}
 	return nil
 }
 
-// LastTimestamp is the newest stored record's time (zero when none): the shim
-// asks the engine for lines since then.
-func (s *Store) LastTimestamp() time.Time {
+// resumeMargin is how far before the newest stored line a restarted shim asks
+// the engine to replay. The engine stamps stdout and stderr lines in separate
+// goroutines, so the newest stored line of one stream can be a little younger
+// than a line of the other stream that a killed shim never stored; replaying
+// from the newest one alone would lose that line.
+const resumeMargin = 2 * time.Second
+
+// Since is where the engine's replay starts: resumeMargin before the newest
+// stored line (zero when the store is empty). Line drops the replayed lines
+// the store already holds.
+func (s *Store) Since() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.w == nil {
+	if s.w == nil || s.w.LastTimestamp().IsZero() {
 		return time.Time{}
 	}
-	return s.w.LastTimestamp()
+	return s.w.LastTimestamp().Add(-resumeMargin)
+}
+
+// loadTail remembers the records stored in the resume window, to recognise
+// them when the engine replays them.
+func (s *Store) loadTail() error {
+	last := s.w.LastTimestamp()
+	s.tail, s.tailEnd = map[tailKey]int{}, last
+	if last.IsZero() {
+		return nil
+	}
+	it := logstore.Query(s.Dir, logstore.QueryOptions{Services: []string{s.Service}, Since: last.Add(-resumeMargin)})
+	defer it.Close()
+	for it.Next() {
+		s.tail[keyOf(it.Record().TS, it.Record().Stream, it.Record().Msg)]++
+	}
+	return it.Err()
+}
+
+type tailKey struct {
+	ts     int64
+	stream string
+	sum    uint64
+}
+
+func keyOf(ts time.Time, stream string, msg []byte) tailKey {
+	h := fnv.New64a()
+	h.Write(msg)
+	return tailKey{ts.UnixNano(), stream, h.Sum64()}
 }
 
 // Line stores one line; dup is true when a previous shim already stored it
@@ -65,10 +108,18 @@ func (s *Store) Line(ts time.Time, stream string, msg []byte) (dup bool) {
 			return false
 		}
 	}
-	rec := logstore.Record{TS: ts, Service: s.Service, Stream: stream, Msg: msg}
-	if s.w.Seen(rec) {
-		return true
+	if len(s.tail) > 0 {
+		if !ts.After(s.tailEnd) { // inside the replayed window
+			k := keyOf(ts, stream, msg)
+			if s.tail[k] > 0 {
+				s.tail[k]--
+				return true
+			}
+		} else if ts.After(s.tailEnd.Add(resumeMargin)) {
+			s.tail = nil // well past the window, on every stream: nothing more to recognise
+		}
 	}
+	rec := logstore.Record{TS: ts, Service: s.Service, Stream: stream, Msg: msg}
 	rec.Level = s.cls.Classify(stream, msg)
 	if err := s.w.Append(rec); err != nil {
 		s.fail(err, now)

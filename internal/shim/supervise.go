@@ -46,7 +46,7 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 	case s.Sink == nil && adopted:
 		since = s.Now()
 	case s.Sink != nil:
-		if last := s.Sink.LastTimestamp(); !last.IsZero() {
+		if last := s.Sink.Since(); !last.IsZero() {
 			since = last
 		}
 	}
@@ -114,8 +114,46 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 			if ctx.Err() != nil {
 				return s.stop(id, logsDone)
 			}
-			return s.fail(s.engineErr(fmt.Errorf("wait for container %s: %w", short(id), err)))
+			return s.lostEngine(ctx, fmt.Errorf("wait for container %s: %w", short(id), err))
 		}
+	}
+}
+
+// EngineRetryDelay is how long a shim waits before exiting 7 when the engine
+// does not answer: PM2 restarts a shim at once, so the delay PM2 should put
+// between those restarts lives here (not in PM2's restart_delay; see
+// restart.go). An engine restart is not a failure of the service: it is not
+// counted toward the crash loop.
+var EngineRetryDelay = 3 * time.Second
+
+func (s *Shim) engineAnswers() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err := s.Engine.Ping(ctx, client.PingOptions{})
+	return err == nil
+}
+
+// lostEngine ends the shim when its engine connection broke: exit 7 after the
+// delay if the engine is gone (dockerd restarting), else the error as it is.
+func (s *Shim) lostEngine(ctx context.Context, err error) error {
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	_, perr := s.Engine.Ping(pctx, client.PingOptions{})
+	cancel()
+	if perr == nil {
+		return s.fail(s.engineErr(err))
+	}
+	down := engine.Unreachable(s.Engine.DaemonHost(), perr)
+	s.st.Reason = "Docker engine unreachable (restarting?): " + perr.Error()
+	fmt.Fprintf(s.Stderr, "[pm2dock] %s: %s; retrying in %s\n", s.Service.Key, s.st.Reason, EngineRetryDelay)
+	EngineDownWait(ctx)
+	return s.fail(down)
+}
+
+// EngineDownWait waits EngineRetryDelay or until a stop request.
+func EngineDownWait(ctx context.Context) {
+	select {
+	case <-time.After(EngineRetryDelay):
+	case <-ctx.Done():
 	}
 }
 
@@ -139,7 +177,7 @@ func (s *Shim) event(ev events.Message, killedBy string) string {
 	case strings.HasPrefix(action, "health_status"):
 		s.setHealth(strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(action, "health_status"), ":")))
 	case action == "kill" && s.st.Phase != state.Stopping:
-		return "killed by docker kill (signal " + ev.Actor.Attributes["signal"] + ")"
+		return "killed by docker kill or docker stop (signal " + ev.Actor.Attributes["signal"] + ")"
 	}
 	return killedBy
 }
@@ -212,6 +250,9 @@ func (s *Shim) exited(id string, res container.WaitResponse, killedBy string) er
 			f.At = t.UTC()
 		}
 		f.Reason = Reason(f, r.Container.HostConfig, killedBy)
+	} else if client.IsErrConnectionFailed(err) || !s.engineAnswers() {
+		// The engine went down with its containers: not the service's failure.
+		return s.lostEngine(context.Background(), fmt.Errorf("inspect container %s: %w", short(id), err))
 	} else {
 		f.Reason = Reason(f, nil, killedBy)
 	}

@@ -96,8 +96,11 @@ func (s *Stack) Start(ctx context.Context, keys []string, restart map[string]boo
 			r := results[k]
 			var once sync.Once
 			markStarted := func() { once.Do(func() { close(started[k]) }) }
-			defer close(done[k])
+			// Deferred in this order, done closes before started when startOne
+			// returns: a dependent woken by started reads r.Err only once done
+			// is closed (the close orders the write before the read).
 			defer markStarted()
+			defer close(done[k])
 			if err := s.awaitDeps(ctx, k, graph[k], results, started, done); err != nil {
 				r.Outcome, r.Err = "failed", err
 				return
@@ -127,6 +130,11 @@ func (s *Stack) awaitDeps(ctx context.Context, key string, ds []dep, results map
 		case <-ch:
 		case <-ctx.Done():
 			return ctx.Err()
+		}
+		select {
+		case <-done[d.Key]: // finished: its result is final and safe to read
+		default:
+			continue // running and still going: service_started is met
 		}
 		if r := results[d.Key]; r.Err != nil {
 			return exitcode.New(exitcode.FromError(r.Err),

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
@@ -72,7 +71,7 @@ func (s *Stack) stopLeftovers(ctx context.Context, key string) error {
 			continue
 		}
 		s.progress(key, "stopping container %s that no shim owns", engine.Name(c))
-		secs := int(svc.StopGrace() / time.Second)
+		secs := svc.StopGraceSeconds()
 		if _, err := s.Engine.ContainerStop(ctx, c.ID, client.ContainerStopOptions{Timeout: &secs}); err != nil {
 			return fmt.Errorf("stop container %s: %w", engine.Name(c), err)
 		}

@@ -48,7 +48,7 @@ func (s *Stack) wait(ctx context.Context, key string, t0 time.Time, waitPID int,
 			}
 		case state.Ready:
 			return st, nil
-		case state.Failed, state.Stopped:
+		case state.Failed, state.Stopped, state.Detached:
 			return st, shimFailed(key, st)
 		case state.Exited:
 			// PM2 restarts the shim, which backs off and tries again; the
@@ -71,6 +71,8 @@ func shimFailed(key string, st *state.File) error {
 	switch st.Phase {
 	case state.Stopped:
 		reason = "was stopped while starting"
+	case state.Detached:
+		code = exitcode.PM2Missing
 	}
 	if hint == "" {
 		hint = fmt.Sprintf("see `pm2dock logs %s --since 15m` and `pm2 logs %s`; fix it, then `pm2dock start %s`", key, key, key)

@@ -17,6 +17,13 @@ import (
 
 // Fault drills (issue 8): inject the fault, then check the invariants.
 
+// faultRow prints one line of the Reliability table (scripts/fault-table.sh
+// reads them from `go test -v`): what was done, how long until things were
+// right again, how many log lines were checked.
+func faultRow(t *testing.T, fault string, recover time.Duration, lines int) {
+	t.Logf("FAULTROW|%s|%d|%d", fault, recover.Milliseconds(), lines)
+}
+
 // invariants checks what must hold once things settled: never two containers
 // for a service, none running without a shim that owns it, and (when want is
 // "running") exactly one, supervised.
@@ -105,14 +112,16 @@ func TestFaultKill9WhileTheContainerStarts(t *testing.T) {
 		return err == nil && e.State("app")["phase"] == "starting" && e.State("app")["container"] != nil
 	})
 	syscall.Kill(int(e.State("app")["shim_pid"].(float64)), syscall.SIGKILL)
+	killed := time.Now()
 	eventually(t, 20*time.Second, "a new shim adopts and the service is ready", func() bool {
 		st := e.State("app")
 		return st["phase"] == "ready" && st["adopted"] == true
 	})
+	recovered := time.Since(killed)
 	e.invariants("app", "app", "running")
 	e.MustRun("stop", "app")
 	e.invariants("app", "app", "stopped")
-	t.Logf("%d lines stored once each", e.allSeqsOnce("app", "app"))
+	faultRow(t, "kill -9 of the shim while its container starts", recovered, e.allSeqsOnce("app", "app"))
 }
 
 func TestFaultKill9DuringAGracefulStop(t *testing.T) {
@@ -122,6 +131,7 @@ func TestFaultKill9DuringAGracefulStop(t *testing.T) {
 	go func() { e.PM2.Try("stop", "app"); close(done) }()
 	eventually(t, 10*time.Second, "shim stopping", func() bool { return e.State("app")["phase"] == "stopping" })
 	syscall.Kill(int(e.State("app")["shim_pid"].(float64)), syscall.SIGKILL)
+	killed := time.Now()
 	<-done
 	// The engine finishes the stop it was asked for (SIGKILL after the grace period).
 	eventually(t, 10*time.Second, "container stopped", func() bool {
@@ -129,6 +139,7 @@ func TestFaultKill9DuringAGracefulStop(t *testing.T) {
 		return len(cs) == 1 && !cs[0].State.Running
 	})
 	e.invariants("app", "app", "stopped")
+	faultRow(t, "kill -9 of the shim during a graceful stop", time.Since(killed), 0)
 }
 
 func TestFaultPM2DaemonKilledThenStartAdopts(t *testing.T) {
@@ -137,24 +148,27 @@ func TestFaultPM2DaemonKilledThenStartAdopts(t *testing.T) {
 	before := e.Running("app")
 	daemon := e.PM2.DaemonPID()
 	syscall.Kill(daemon, syscall.SIGKILL)
+	killed := time.Now()
 	eventually(t, 10*time.Second, "the orphaned shim leaves", func() bool { return e.State("app")["phase"] == "detached" })
 	if c := e.Running("app"); c.ID != before.ID {
 		t.Fatalf("the container changed while PM2 was down")
 	}
 	time.Sleep(time.Second) // lines written while no shim runs must be backfilled
 	e.MustRun("start", "app")
+	recovered := time.Since(killed)
 	after := e.Running("app")
 	if after.ID != before.ID || after.State.StartedAt != before.State.StartedAt {
 		t.Fatalf("start recreated the container instead of adopting it")
 	}
 	e.invariants("app", "app", "running")
 	e.MustRun("stop", "app")
-	t.Logf("%d lines stored once each across the daemon's death", e.allSeqsOnce("app", "app"))
+	faultRow(t, "PM2 daemon SIGKILLed, then pm2dock start", recovered, e.allSeqsOnce("app", "app"))
 }
 
 func TestFaultConcurrentStartsMakeOneAppAndOneContainer(t *testing.T) {
 	e := seqFixture(t, "")
 	var wg sync.WaitGroup
+	began := time.Now()
 	codes := make([]int, 5)
 	for i := range codes {
 		wg.Add(1)
@@ -179,12 +193,14 @@ func TestFaultConcurrentStartsMakeOneAppAndOneContainer(t *testing.T) {
 		t.Fatalf("%d PM2 apps named app, want 1", n)
 	}
 	e.invariants("app", "app", "running")
+	faultRow(t, "five concurrent pm2dock start", time.Since(began), 0)
 }
 
 func TestFaultStartRacingStopEndsConsistent(t *testing.T) {
 	e := seqFixture(t, "")
 	var wg sync.WaitGroup
 	var startCode, stopCode int
+	began := time.Now()
 	wg.Add(2)
 	go func() { defer wg.Done(); _, _, startCode = e.Run("start", "app") }()
 	go func() { defer wg.Done(); time.Sleep(300 * time.Millisecond); _, _, stopCode = e.Run("stop", "app") }()
@@ -198,6 +214,7 @@ func TestFaultStartRacingStopEndsConsistent(t *testing.T) {
 	} else {
 		e.invariants("app", "app", "stopped")
 	}
+	faultRow(t, "pm2dock start racing pm2dock stop", time.Since(began), 0)
 }
 
 func TestFaultContainerIgnoringSIGTERMIsStoppedWithoutKillingTheShim(t *testing.T) {
@@ -213,6 +230,7 @@ func TestFaultContainerIgnoringSIGTERMIsStoppedWithoutKillingTheShim(t *testing.
 	if st := e.State("app"); st["phase"] != "stopped" {
 		t.Fatalf("state phase %v: PM2 killed the shim before it finished stopping", st["phase"])
 	}
+	faultRow(t, "container ignoring SIGTERM, pm2 stop (grace 3 s)", took, 0)
 }
 
 func TestFaultSecretsAppearNowhere(t *testing.T) {
@@ -265,4 +283,5 @@ func TestFaultInvalidProfileWhileRunning(t *testing.T) {
 	}
 	time.Sleep(time.Second)
 	e.invariants("app", "app", "running") // the running shim goes on
+	faultRow(t, "profile made invalid while running", 0, 0)
 }

@@ -68,7 +68,10 @@ services:
   crash:   {<<: *fixture, environment: {FIXTURE_CRASH_AFTER: 500ms, FIXTURE_EXIT_CODE: "42"}}
   healthy: {<<: *fixture, environment: {FIXTURE_HEALTH: pass}}
   sick:    {<<: *fixture, environment: {FIXTURE_HEALTH: fail}}
-  slow:    {<<: *fixture, environment: {FIXTURE_HEALTH: "pass-after:4s"}}
+  slow:
+    <<: *fixture
+    environment: {FIXTURE_HEALTH: "pass-after:4s"}
+    healthcheck: {test: ["CMD", "/fixture", "health"], interval: 500ms, timeout: 2s, retries: 40}
   chatty:  {<<: *fixture, environment: {FIXTURE_LOG_RATE: "2000", FIXTURE_LOG_COUNT: "3000", FIXTURE_LOG_STREAM: both}}
   hog:     {<<: *fixture, mem_limit: 64m, memswap_limit: 64m, environment: {FIXTURE_MEMORY_HOG: "32"}}
   stubborn: {<<: *fixture, environment: {FIXTURE_IGNORE_SIGTERM: "1"}}

@@ -1,10 +1,10 @@
 //go:build !unix
 
-package stack
+package flock
 
 import "os"
 
-// Without flock, commands are not serialised across processes.
+// Without flock, nothing is serialised across processes.
 func tryLock(*os.File) (bool, error) { return true, nil }
 
 func unlock(*os.File) {}

@@ -1,0 +1,44 @@
+// Package flock is an advisory, process-lifetime file lock (flock(2) on Unix;
+// a no-op where there is none). pm2dock uses two per service:
+//   - <state_dir>/.<service>.lock serialises, across pm2dock processes, the
+//     decision to start or stop a service and the PM2 call that carries it out;
+//   - <state_dir>/.<service>.shim is held by the shim for its whole life, so
+//     two shims never supervise (and write the log store of) one service.
+package flock
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Lock takes an exclusive lock on the file at path (created 0644), polling
+// every 50 ms until it is free or ctx ends, and returns the function that
+// releases it. The lock dies with the process, so a crash never leaves it held.
+func Lock(ctx context.Context, path string) (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	for {
+		ok, err := tryLock(f)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		if ok {
+			return func() { unlock(f); f.Close() }, nil
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

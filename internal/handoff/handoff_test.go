@@ -1,0 +1,35 @@
+package handoff
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+func TestWriteKeepsOnlyReferencedNamesAndEarlierValues(t *testing.T) {
+	dir := t.TempDir()
+	names := []string{"PGPW", "TOKEN"}
+	if err := Write(dir, names, []string{"PGPW=a b\"c", "UNRELATED=x"}); err != nil {
+		t.Fatal(err)
+	}
+	// A second shell sets TOKEN only: PGPW survives, UNRELATED never appears.
+	if err := Write(dir, names, []string{"TOKEN=t"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(dir)
+	if err != nil || !slices.Equal(got, []string{"PGPW=a b\"c", "TOKEN=t"}) {
+		t.Fatalf("Read = %q, %v", got, err)
+	}
+	st, _ := os.Stat(filepath.Join(dir, FileName))
+	if st.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v, want 0600", st.Mode().Perm())
+	}
+}
+
+func TestScrubKeepsNoSecrets(t *testing.T) {
+	got := Scrub([]string{"PATH=/bin", "POSTGRES_PASSWORD=s", "PM2_HOME=/h", "AWS_SECRET_ACCESS_KEY=k"})
+	if !slices.Equal(got, []string{"PATH=/bin", "PM2_HOME=/h"}) {
+		t.Fatalf("Scrub = %q", got)
+	}
+}

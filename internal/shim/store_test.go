@@ -1,0 +1,56 @@
+package shim
+
+import (
+	"testing"
+	"time"
+
+	"github.com/pm2dock/pm2dock/internal/logstore"
+)
+
+// A shim killed after storing a stdout line but before a slightly older stderr
+// line: the next shim's replay must store the stderr line and drop the rest.
+func TestStoreResumeKeepsTheOlderLineOfTheOtherStream(t *testing.T) {
+	dir := t.TempDir()
+	t0 := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
+	first := &Store{Dir: dir, Service: "app"}
+	if err := first.Open(); err != nil {
+		t.Fatal(err)
+	}
+	first.Line(t0, "stdout", []byte("a"))
+	first.Line(t0.Add(2*time.Millisecond), "stdout", []byte("c"))
+	first.Close() // "b" on stderr at t0+1ms never reached this shim
+
+	next := &Store{Dir: dir, Service: "app"}
+	if err := next.Open(); err != nil {
+		t.Fatal(err)
+	}
+	if since := next.Since(); !since.Before(t0) {
+		t.Fatalf("Since = %v, want before the stored lines", since)
+	}
+	replay := []struct {
+		ts     time.Time
+		stream string
+		msg    string
+		dup    bool
+	}{
+		{t0, "stdout", "a", true},
+		{t0.Add(time.Millisecond), "stderr", "b", false},
+		{t0.Add(2 * time.Millisecond), "stdout", "c", true},
+		{t0.Add(3 * time.Millisecond), "stdout", "d", false},
+	}
+	for _, r := range replay {
+		if dup := next.Line(r.ts, r.stream, []byte(r.msg)); dup != r.dup {
+			t.Errorf("Line(%s) dup = %v, want %v", r.msg, dup, r.dup)
+		}
+	}
+	next.Close()
+	it := logstore.Query(dir, logstore.QueryOptions{Services: []string{"app"}})
+	defer it.Close()
+	var got string
+	for it.Next() {
+		got += string(it.Record().Msg)
+	}
+	if got != "abcd" && got != "acbd" {
+		t.Fatalf("stored %q, want each of a b c d once", got)
+	}
+}
