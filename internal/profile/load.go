@@ -58,22 +58,12 @@ func Find(opts Options) (string, error) {
 // Load finds and reads the profile, loads its compose project and resolves
 // every managed service. Every error carries exit code 2.
 func Load(ctx context.Context, opts Options) (*Profile, error) {
-	path, err := Find(opts)
+	p, raw, lines, err := open(opts)
 	if err != nil {
 		return nil, err
 	}
-	raw, dir := &rawFile{}, opts.Dir
-	var lines map[string]int
-	if path != "" {
-		dir = filepath.Dir(path)
-		if raw, lines, err = readFile(path); err != nil {
-			return nil, err
-		}
-	}
-	p := &Profile{Path: path, Dir: dir}
-	p.resolvePaths(raw)
-	if p.Project, err = loadCompose(ctx, p.Compose, dir, opts.Env); err != nil {
-		return nil, usage(fmt.Errorf("compose project of %s: %w", where(path, dir), err), "fix the compose file; `docker compose config` shows the same error")
+	if p.Project, err = loadCompose(ctx, p.Compose, p.Dir, opts.Env); err != nil {
+		return nil, usage(fmt.Errorf("compose project of %s: %w", where(p.Path, p.Dir), err), "fix the compose file; `docker compose config` shows the same error")
 	}
 	if p.Compose.Project == "" {
 		p.Compose.Project = p.Project.Name
@@ -86,6 +76,26 @@ func Load(ctx context.Context, opts Options) (*Profile, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// open finds and reads pm2dock.yaml (none: zero-config, in opts.Dir) and
+// resolves its paths; Load and Peek go on from here.
+func open(opts Options) (*Profile, *rawFile, map[string]int, error) {
+	path, err := Find(opts)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	raw, dir := &rawFile{}, opts.Dir
+	var lines map[string]int
+	if path != "" {
+		dir = filepath.Dir(path)
+		if raw, lines, err = readFile(path); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	p := &Profile{Path: path, Dir: dir}
+	p.resolvePaths(raw)
+	return p, raw, lines, nil
 }
 
 func where(path, dir string) string {

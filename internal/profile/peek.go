@@ -1,9 +1,5 @@
 package profile
 
-import (
-	"path/filepath"
-)
-
 // Stores is the part of a profile that reading the log store needs: where it
 // is and which services the file names. It reads pm2dock.yaml alone — not the
 // compose project — so `pm2dock logs` answers in milliseconds and keeps
@@ -19,21 +15,11 @@ type Stores struct {
 // Peek reads the profile file strictly (unknown keys and bad values are still
 // errors with file and line) without loading compose.
 func Peek(opts Options) (*Stores, error) {
-	path, err := Find(opts)
+	p, raw, lines, err := open(opts)
 	if err != nil {
 		return nil, err
 	}
-	raw, dir := &rawFile{}, opts.Dir
-	var lines map[string]int
-	if path != "" {
-		dir = filepath.Dir(path)
-		if raw, lines, err = readFile(path); err != nil {
-			return nil, err
-		}
-	}
-	p := &Profile{Path: path, Dir: dir}
-	p.resolvePaths(raw)
-	st := &Stores{Path: path, LogsDir: p.Logs.Dir, StateDir: p.StateDir, Logs: p.Logs}
+	st := &Stores{Path: p.Path, LogsDir: p.Logs.Dir, StateDir: p.StateDir, Logs: p.Logs}
 	if len(raw.Services) > 0 {
 		for k := range raw.Services {
 			if err := ValidKey(k); err != nil {
