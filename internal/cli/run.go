@@ -106,6 +106,10 @@ func newShim(ctx context.Context, f *Factory, opts *RunOptions) (*shim.Shim, fun
 	lctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	unlock, err := flock.Lock(lctx, filepath.Join(p.StateDir, "."+svc.Key+".shim"))
 	cancel()
+	if errors.Is(err, flock.ErrUnavailable) { // supervising matters more than the guard
+		fmt.Fprintf(f.IO.ErrOut, "[pm2dock] %s: warning: %v; running without the one-shim guard\n", svc.Key, err)
+		unlock, err = func() {}, nil
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, cleanup, ctx.Err()

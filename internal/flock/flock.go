@@ -8,22 +8,29 @@ package flock
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 )
 
+// ErrUnavailable means the lock file can be neither created nor opened (a
+// read-only or missing folder): the caller decides whether to go on unlocked.
+var ErrUnavailable = errors.New("lock file unavailable")
+
 // Lock takes an exclusive lock on the file at path (created 0644), polling
 // every 50 ms until it is free or ctx ends, and returns the function that
 // releases it. The lock dies with the process, so a crash never leaves it held.
 func Lock(ctx context.Context, path string) (func(), error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
-	}
+	os.MkdirAll(filepath.Dir(path), 0o755)
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", path, err)
+		// A read-only folder still locks an existing file: flock needs no write.
+		var rerr error
+		if f, rerr = os.Open(path); rerr != nil {
+			return nil, fmt.Errorf("%w: %s: %v", ErrUnavailable, path, err)
+		}
 	}
 	for {
 		ok, err := tryLock(f)

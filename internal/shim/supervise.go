@@ -126,11 +126,21 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 // counted toward the crash loop.
 var EngineRetryDelay = 3 * time.Second
 
-func (s *Shim) engineAnswers() bool {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	_, err := s.Engine.Ping(ctx, client.PingOptions{})
-	return err == nil
+// engineAnswers pings the engine, again every 200 ms during watch: false as
+// soon as one ping fails.
+func (s *Shim) engineAnswers(watch time.Duration) bool {
+	for end := time.Now().Add(watch); ; {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, err := s.Engine.Ping(ctx, client.PingOptions{})
+		cancel()
+		if err != nil {
+			return false
+		}
+		if !time.Now().Before(end) {
+			return true
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // lostEngine ends the shim when its engine connection broke: exit 7 after the
@@ -250,7 +260,20 @@ func (s *Shim) exited(id string, res container.WaitResponse, killedBy string) er
 			f.At = t.UTC()
 		}
 		f.Reason = Reason(f, r.Container.HostConfig, killedBy)
-	} else if client.IsErrConnectionFailed(err) || !s.engineAnswers() {
+		if killedBy != "" {
+			// Shown at once; counted only below. A container stopped from
+			// outside may have been stopped by the engine shutting down (it
+			// stops containers, then goes away): not the service's failure. A
+			// person's `docker stop` leaves the engine up.
+			s.st.LastFailure, s.st.Phase = &f, state.Exited
+			s.save()
+			if !s.engineAnswers(5 * time.Second) {
+				f.Reason = "stopped by the Docker engine shutting down (engine restarted)"
+				s.st.LastFailure = &f
+				return s.lostEngine(context.Background(), fmt.Errorf("container %s stopped as the engine shut down", short(id)))
+			}
+		}
+	} else if client.IsErrConnectionFailed(err) || !s.engineAnswers(0) {
 		// The engine went down with its containers: not the service's failure.
 		return s.lostEngine(context.Background(), fmt.Errorf("inspect container %s: %w", short(id), err))
 	} else {

@@ -2,6 +2,7 @@ package stack
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 
 	"github.com/pm2dock/pm2dock/internal/flock"
@@ -12,6 +13,12 @@ import (
 // db` must make one PM2 app and one container, not restart each other's shim.
 // startOne holds it until the new shim has written its first state, so the
 // next holder sees that shim and waits for it instead of starting another.
+// Where the lock file cannot exist (a read-only state folder), commands go on
+// unserialised rather than refuse to work.
 func lock(ctx context.Context, stateDir, key string) (func(), error) {
-	return flock.Lock(ctx, filepath.Join(stateDir, "."+key+".lock"))
+	unlock, err := flock.Lock(ctx, filepath.Join(stateDir, "."+key+".lock"))
+	if errors.Is(err, flock.ErrUnavailable) {
+		return func() {}, nil
+	}
+	return unlock, err
 }

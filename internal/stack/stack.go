@@ -187,8 +187,7 @@ func (s *Stack) startOne(ctx context.Context, key string, force bool, r *Result,
 		}
 		s.progress(key, "%s through PM2", verb)
 		if err := state.RequestReset(s.Profile.StateDir, key); err != nil { // a person's start clears the failure history
-			r.Outcome, r.Err = "failed", fmt.Errorf("%s: %w", key, err)
-			return
+			s.progress(key, "warning: the failure history stays (%v)", err)
 		}
 		err := s.pm2(func() error {
 			if force && app != nil {

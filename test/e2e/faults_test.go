@@ -285,3 +285,55 @@ func TestFaultInvalidProfileWhileRunning(t *testing.T) {
 	e.invariants("app", "app", "running") // the running shim goes on
 	faultRow(t, "profile made invalid while running", 0, 0)
 }
+
+func TestFaultPM2DaemonKilledThenResurrect(t *testing.T) {
+	e := seqFixture(t, "")
+	e.MustRun("start", "app")
+	e.PM2.Run("save")
+	before := e.Running("app")
+	syscall.Kill(e.PM2.DaemonPID(), syscall.SIGKILL)
+	killed := time.Now()
+	eventually(t, 10*time.Second, "the orphaned shim leaves", func() bool { return e.State("app")["phase"] == "detached" })
+	e.PM2.Run("resurrect")
+	eventually(t, 20*time.Second, "the resurrected shim adopts the container", func() bool {
+		st := e.State("app")
+		return st["phase"] == "ready" && st["adopted"] == true
+	})
+	recovered := time.Since(killed)
+	if after := e.Running("app"); after.ID != before.ID || after.State.StartedAt != before.State.StartedAt {
+		t.Fatalf("resurrect recreated the container")
+	}
+	e.invariants("app", "app", "running")
+	e.MustRun("stop", "app")
+	faultRow(t, "PM2 daemon SIGKILLed, then pm2 resurrect", recovered, e.allSeqsOnce("app", "app"))
+}
+
+func TestFaultReadOnlyStateDirKeepsSupervising(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("a read-only bind mount needs root")
+	}
+	e := seqFixture(t, "")
+	e.MustRun("start", "app")
+	stateDir := filepath.Join(e.P.Dir, ".pm2dock", "state")
+	if out, err := exec.Command("mount", "--bind", "-o", "ro", stateDir, stateDir).CombinedOutput(); err != nil {
+		t.Fatalf("read-only bind mount: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", stateDir).Run() })
+	if err := os.WriteFile(filepath.Join(stateDir, "probe"), nil, 0o644); err == nil {
+		t.Fatal("the state folder is still writable")
+	}
+	id := e.Running("app").ID
+	h.Docker(t, "", "kill", id)
+	killed := time.Now()
+	// The shim cannot record the failure, but PM2 restarts it and the new shim
+	// (which cannot write its state either) brings the service back.
+	eventually(t, 30*time.Second, "the service runs again", func() bool {
+		cs := e.Containers("app")
+		return len(cs) == 1 && cs[0].State.Running && cs[0].State.Health != nil && cs[0].State.Health.Status == "healthy"
+	})
+	recovered := time.Since(killed)
+	if app := e.PM2.App("app"); app == nil || app.PM2Env.Status != "online" {
+		t.Fatalf("PM2 app %+v, want online", app)
+	}
+	faultRow(t, "state folder read-only, then docker kill", recovered, 0)
+}

@@ -1,0 +1,81 @@
+package alert
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func sample() Alert {
+	return Alert{Alert: CrashLoop, Service: "db", Reason: "exited with code 1", ExitCode: 1, Restarts: 4,
+		Window: "1m0s", LastLines: []string{"boom"}, Guidance: Guidance(CrashLoop, "db", "exited with code 1"),
+		At: time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)}
+}
+
+func TestWebhookGetsTheContractAndRetries(t *testing.T) {
+	var calls atomic.Int32
+	var got map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		json.NewDecoder(r.Body).Decode(&got)
+	}))
+	defer srv.Close()
+	old := Backoff
+	Backoff = 10 * time.Millisecond
+	defer func() { Backoff = old }()
+	out := Deliver(context.Background(), sample(), Targets{Webhook: srv.URL}, t.TempDir())
+	if calls.Load() != 2 || !strings.Contains(out[0], "ok (try 2)") {
+		t.Fatalf("calls %d, result %v", calls.Load(), out)
+	}
+	for _, k := range []string{"alert", "service", "reason", "exit_code", "restarts", "window", "last_lines", "guidance", "at"} {
+		if _, ok := got[k]; !ok {
+			t.Errorf("webhook body lacks %q: %v", k, got)
+		}
+	}
+}
+
+func TestHangingWebhookAndCommandAreCutOff(t *testing.T) {
+	block := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-block }))
+	defer srv.Close()
+	defer close(block)
+	oldW, oldC, oldT, oldB := WebhookTimeout, CommandTimeout, Tries, Backoff
+	WebhookTimeout, CommandTimeout, Tries, Backoff = 200*time.Millisecond, 300*time.Millisecond, 2, 10*time.Millisecond
+	defer func() { WebhookTimeout, CommandTimeout, Tries, Backoff = oldW, oldC, oldT, oldB }()
+	dir := t.TempDir()
+	script := filepath.Join(dir, "never.sh")
+	os.WriteFile(script, []byte("#!/bin/sh\nexec sleep 60\n"), 0o755)
+	start := time.Now()
+	out := Deliver(context.Background(), sample(), Targets{Command: []string{script}, Webhook: srv.URL}, dir)
+	if took := time.Since(start); took > 3*time.Second {
+		t.Fatalf("delivery took %v with a hanging webhook and command", took)
+	}
+	joined := strings.Join(out, "\n")
+	if !strings.Contains(joined, "killed after") || !strings.Contains(joined, "failed after 2 tries") {
+		t.Fatalf("results %q, want the command killed and the webhook given up", joined)
+	}
+}
+
+func TestCommandGetsTheAlertInItsEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "env")
+	script := filepath.Join(dir, "a.sh")
+	os.WriteFile(script, []byte("#!/bin/sh\nenv > "+out+"\n"), 0o755)
+	Deliver(context.Background(), sample(), Targets{Command: []string{script}}, dir)
+	env, _ := os.ReadFile(out)
+	for _, want := range []string{"PM2DOCK_ALERT=crash-loop", "PM2DOCK_SERVICE=db", "PM2DOCK_REASON=exited with code 1", "PM2DOCK_GUIDANCE=look at `pm2dock logs db"} {
+		if !strings.Contains(string(env), want) {
+			t.Errorf("command env lacks %q", want)
+		}
+	}
+}
