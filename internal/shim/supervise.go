@@ -89,7 +89,7 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 		case <-sick:
 			return s.unhealthyTooLong(id, logsDone)
 		case <-ctx.Done():
-			return s.stop(id, logsDone)
+			return s.stop(id, evs.Messages, logsDone)
 		case msg := <-s.storeErrs():
 			s.st.StoreError = msg
 			s.save()
@@ -112,7 +112,7 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 			return s.exited(id, res, killedBy)
 		case err := <-wait.Error:
 			if ctx.Err() != nil {
-				return s.stop(id, logsDone)
+				return s.stop(id, evs.Messages, logsDone)
 			}
 			return s.lostEngine(ctx, fmt.Errorf("wait for container %s: %w", short(id), err))
 		}
@@ -224,13 +224,26 @@ func (s *Shim) setHealth(health string) {
 }
 
 // stop stops the container gracefully and ends the shim with exit 0.
-func (s *Shim) stop(id string, logsDone <-chan struct{}) error {
-	s.st.Phase = state.Stopping
-	s.save()
+//
+// The stop is the engine's to finish (it sends the stop signal, waits the grace
+// period, SIGKILLs): the shim records "stopping" only once the engine has sent
+// the signal (its kill event), so a shim killed after that point cannot leave
+// the container running — the engine completes the stop on its own.
+func (s *Shim) stop(id string, evs <-chan events.Message, logsDone <-chan struct{}) error {
 	s.info("stopping container %s (grace %s)", short(id), s.Service.StopGrace())
 	ctx, cancel := context.WithTimeout(context.Background(), s.Service.StopGrace()+10*time.Second)
 	defer cancel()
-	if err := s.stopContainer(ctx, id); err != nil && !engine.IsNotFound(err) {
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.stopContainer(ctx, id) }()
+	var err error
+	select {
+	case err = <-stopped: // already gone, or fast
+	case <-signalled(evs, time.Second):
+		s.st.Phase = state.Stopping
+		s.save()
+		err = <-stopped
+	}
+	if err != nil && !engine.IsNotFound(err) {
 		fmt.Fprintf(s.Stderr, "[pm2dock] %s: stop container %s: %v\n", s.Service.Key, short(id), err)
 	}
 	drain(logsDone)
@@ -280,6 +293,27 @@ func (s *Shim) exited(id string, res container.WaitResponse, killedBy string) er
 		f.Reason = Reason(f, nil, killedBy)
 	}
 	return s.failed(f)
+}
+
+// signalled closes once the engine reports the stop signal (a kill event) or
+// after at most wait (events unavailable).
+func signalled(evs <-chan events.Message, wait time.Duration) <-chan struct{} {
+	out := make(chan struct{})
+	go func() {
+		defer close(out)
+		deadline := time.After(wait)
+		for {
+			select {
+			case ev, ok := <-evs:
+				if !ok || ev.Action == events.ActionKill {
+					return
+				}
+			case <-deadline:
+				return
+			}
+		}
+	}()
+	return out
 }
 
 // orphaned reports whether the process that started the shim (the PM2 daemon)

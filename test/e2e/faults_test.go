@@ -337,3 +337,101 @@ func TestFaultReadOnlyStateDirKeepsSupervising(t *testing.T) {
 	}
 	faultRow(t, "state folder read-only, then docker kill", recovered, 0)
 }
+
+func TestFaultKill9DuringPreflight(t *testing.T) {
+	h.Require(t)
+	h.RequireImage(t, h.FixtureImage)
+	reg := h.StartRegistry(t)
+	ref := reg.Push(h.FixtureImage, "pm2dock/preflight:"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	e := newStack(t, "services:\n  app:\n    image: "+ref+"\n    stop_grace_period: 2s\n", "services:\n  app: {pull: always}\n")
+	go e.Run("start", "app")
+	var shim int
+	eventually(t, 20*time.Second, "a shim in preflight (pulling)", func() bool {
+		raw, err := os.ReadFile(filepath.Join(e.P.Dir, ".pm2dock", "state", "app.json"))
+		if err != nil || !strings.Contains(string(raw), `"phase": "preflight"`) {
+			return false
+		}
+		shim = int(e.State("app")["shim_pid"].(float64))
+		return true
+	})
+	syscall.Kill(shim, syscall.SIGKILL)
+	killed := time.Now()
+	eventually(t, 30*time.Second, "a new shim starts the service", func() bool {
+		st := e.State("app")
+		return st["phase"] == "ready" && int(st["shim_pid"].(float64)) != shim
+	})
+	e.invariants("app", "app", "running")
+	faultRow(t, "kill -9 of the shim during preflight (image pull)", time.Since(killed), 0)
+}
+
+func TestHostileLinesAreStoredAndQueryable(t *testing.T) {
+	e := seqFixture(t, `, FIXTURE_HOSTILE_LINES: "1"`)
+	e.MustRun("start", "app")
+	var big, bin, esc bool
+	eventually(t, 15*time.Second, "the hostile lines are stored", func() bool {
+		for _, r := range e.logs("app") {
+			switch {
+			case strings.HasPrefix(r.Msg, "big:"):
+				big = len(r.Msg) == 4+1<<20 && strings.Count(r.Msg, "x") == 1<<20
+			case strings.HasPrefix(r.Msg, "bin:"):
+				// dockerd's json-file log turns invalid UTF-8 into U+FFFD before
+				// pm2dock sees it; the control bytes must come through intact.
+				bin = strings.Contains(r.Msg, "\x01\x02\x03") && strings.Contains(r.Msg, "\x7f")
+			case strings.HasPrefix(r.Msg, "esc:"):
+				esc = r.Msg == "esc:\x1b[31mred\x1b[0m"
+			}
+		}
+		return big && bin && esc
+	})
+	out, _, code := e.Run("logs", "app", "--grep", "^esc:")
+	if code != 0 || !strings.Contains(out, `esc:\x1b[31mred\x1b[0m`) {
+		t.Fatalf("text output must escape control bytes: exit %d %q", code, out)
+	}
+	e.invariants("app", "app", "running")
+}
+
+func TestChattyContainerAt200kLinesPerSecond(t *testing.T) {
+	h.Require(t)
+	h.RequireImage(t, h.FixtureImage)
+	const count = 400000
+	e := newStack(t, fmt.Sprintf(`services:
+  chatty:
+    image: %s
+    stop_grace_period: 2s
+    environment: {FIXTURE_LOG_RATE: "200000", FIXTURE_LOG_COUNT: "%d"}
+`, h.FixtureImage, count), "")
+	e.MustRun("start", "chatty")
+	pid := e.PM2.App("chatty").PID
+	var peak int
+	eventually(t, 90*time.Second, "every line stored", func() bool {
+		if kb := vmHWM(pid); kb > peak {
+			peak = kb
+		}
+		out, _, _ := e.Run("logs", "chatty", "--tail", "1", "--grep", fmt.Sprintf("^seq=%d ", count))
+		return strings.Contains(out, fmt.Sprintf("seq=%d ", count))
+	})
+	if kb := vmHWM(pid); kb > peak {
+		peak = kb
+	}
+	e.MustRun("stop", "chatty")
+	n := e.allSeqsOnce("chatty", "chatty")
+	if n != count {
+		t.Fatalf("%d of %d lines stored", n, count)
+	}
+	if peak > 200<<10 {
+		t.Fatalf("shim peak RSS %d MB: not bounded", peak>>10)
+	}
+	t.Logf("%d lines asked at 200,000/s, all stored once; shim peak RSS %.1f MB", n, float64(peak)/1024)
+	faultRow(t, "container writing 200,000 lines/s (asked), 400,000 lines", 0, n)
+}
+
+func vmHWM(pid int) int {
+	raw, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, l := range strings.Split(string(raw), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			kb, _ := strconv.Atoi(strings.Fields(l)[1])
+			return kb
+		}
+	}
+	return 0
+}

@@ -30,8 +30,8 @@ func benchIngest(w *workspace, rate, seconds int) (row, error) {
 	deadline := time.Now().Add(time.Duration(seconds)*time.Second + 60*time.Second)
 	var stored int
 	for time.Now().Before(deadline) {
-		time.Sleep(time.Second)
-		_, out, err := w.run(w.bin, "logs", "chatty", "--tail", "1")
+		time.Sleep(200 * time.Millisecond)
+		_, out, err := w.run(w.bin, "logs", "chatty", "--tail", "1", "--grep", fmt.Sprintf("^seq=%d ", count))
 		if err == nil && strings.Contains(string(out), fmt.Sprintf("seq=%d ", count)) {
 			break
 		}
