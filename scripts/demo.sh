@@ -14,6 +14,10 @@ if [ ! -f .env ]; then
   # A fresh password per checkout; .env is ignored by git and read by compose and pm2dock.
   umask 077
   printf 'POSTGRES_PASSWORD=demo-%s\n' "$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" > .env
+  # A database volume left by an earlier demo was initialised with a password
+  # nobody has any more: start the demo's database afresh.
+  "$ROOT/bin/pm2dock" stop >/dev/null 2>&1 || true
+  docker volume rm -f devstack_pgdata >/dev/null
 fi
 
 echo "== pm2dock start (returns when every service is healthy)"
