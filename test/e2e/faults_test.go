@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -53,6 +54,30 @@ func (e *stackEnv) invariants(svc, key, want string) {
 			e.t.Fatalf("state file names shim %v, PM2 runs %d", st["shim_pid"], app.PID)
 		}
 	}
+	// status is right within a second of things settling.
+	var got string
+	deadline := time.Now().Add(time.Second)
+	for {
+		out, _, _ := e.Run("status", "--json", key)
+		got = statusState(out)
+		if (want == "running") == (got == "healthy" || got == "running") && (want != "stopped" || got == "stopped") {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%s: status says %q 1 s after settling, want %s", key, got, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func statusState(out string) string {
+	var rows []struct {
+		State string `json:"state"`
+	}
+	if json.Unmarshal([]byte(out), &rows) != nil || len(rows) != 1 {
+		return "?"
+	}
+	return rows[0].State
 }
 
 func seqFixture(t *testing.T, extra string) *stackEnv {
@@ -237,7 +262,12 @@ func TestFaultSecretsAppearNowhere(t *testing.T) {
 	h.Require(t)
 	h.RequireImage(t, h.PostgresImage)
 	port := h.FreePort(t)
-	e := newStack(t, pgCompose(port, 0), pgProfile+"alerts:\n  command: [\"/bin/true\"]\n")
+	hook, url := newWebhook(t)
+	record := filepath.Join(t.TempDir(), "alert-env")
+	script := filepath.Join(t.TempDir(), "alert.sh")
+	os.WriteFile(script, []byte("#!/bin/sh\nenv > "+record+"\n"), 0o755)
+	e := newStack(t, pgCompose(port, 0)+"  ghost:\n    image: pm2dock-test/absent:nope\n    environment: {GHOST_PW: \"${POSTGRES_PASSWORD}\"}\n",
+		pgProfile+fmt.Sprintf("  ghost: {pull: never}\nalerts:\n  command: [%q]\n  webhook: %s\n", script, url))
 	secret := "S3cret-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	shellSecret := "Sh3ll-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	e.P.WriteFile(".env", "POSTGRES_PASSWORD="+secret+"\n")
@@ -245,6 +275,16 @@ func TestFaultSecretsAppearNowhere(t *testing.T) {
 	var outputs []string
 	out, errOut := e.MustRun("start", "db"), ""
 	outputs = append(outputs, out)
+	if _, eo, code := e.Run("start", "ghost"); code != 3 { // raises an image-unavailable alert
+		t.Fatalf("start ghost: exit %d\n%s", code, eo)
+	}
+	eventually(t, 15*time.Second, "the alert is delivered", func() bool {
+		_, err := os.Stat(record)
+		return len(hook.of("image-unavailable")) == 1 && err == nil
+	})
+	body, _ := json.Marshal(hook.of("image-unavailable"))
+	alertEnv, _ := os.ReadFile(record)
+	outputs = append(outputs, string(body), string(alertEnv))
 	for _, args := range [][]string{{"status", "--json"}, {"ecosystem"}, {"logs", "db"}, {"doctor"}} {
 		o, eo, _ := e.Run(args...)
 		outputs = append(outputs, o, eo)
@@ -282,7 +322,12 @@ func TestFaultInvalidProfileWhileRunning(t *testing.T) {
 		t.Fatalf("status with a broken profile: exit %d\n%s", code, errOut)
 	}
 	time.Sleep(time.Second)
-	e.invariants("app", "app", "running") // the running shim goes on
+	if app := e.PM2.App("app"); app == nil || app.PM2Env.Status != "online" || !h.Alive(app.PID) {
+		t.Fatalf("the running shim stopped when its profile broke: %+v", app)
+	}
+	e.Running("app")
+	e.P.WriteFile("pm2dock.yaml", "services:\n  app: {}\n") // mended: status can read it again
+	e.invariants("app", "app", "running")
 	faultRow(t, "profile made invalid while running", 0, 0)
 }
 
