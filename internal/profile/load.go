@@ -63,7 +63,8 @@ func Load(ctx context.Context, opts Options) (*Profile, error) {
 		return nil, err
 	}
 	if p.Project, err = loadCompose(ctx, p.Compose, p.Dir, opts.Env); err != nil {
-		return nil, usage(fmt.Errorf("compose project of %s: %w", where(p.Path, p.Dir), err), "fix the compose file; `docker compose config` shows the same error")
+		return nil, usage(fmt.Errorf("%s (for %s): %w", composeFiles(p), where(p.Path, p.Dir), err),
+			"fix the compose file; `docker compose config` in "+p.Dir+" shows the same error")
 	}
 	if p.Compose.Project == "" {
 		p.Compose.Project = p.Project.Name
@@ -96,6 +97,15 @@ func open(opts Options) (*Profile, *rawFile, map[string]int, error) {
 	p := &Profile{Path: path, Dir: dir}
 	p.resolvePaths(raw)
 	return p, raw, lines, nil
+}
+
+// composeFiles names the compose files an error is about (the line numbers
+// compose-go reports are theirs, not pm2dock.yaml's).
+func composeFiles(p *Profile) string {
+	if len(p.Compose.Files) > 0 {
+		return "compose file " + strings.Join(p.Compose.Files, ", ")
+	}
+	return "the compose file in " + p.Dir
 }
 
 func where(path, dir string) string {
