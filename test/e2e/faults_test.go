@@ -413,8 +413,16 @@ func TestHostileLinesAreStoredAndQueryable(t *testing.T) {
 	e := seqFixture(t, `, FIXTURE_HOSTILE_LINES: "1"`)
 	e.MustRun("start", "app")
 	var big, bin, esc bool
-	eventually(t, 15*time.Second, "the hostile lines are stored", func() bool {
-		for _, r := range e.logs("app") {
+	var n int
+	defer func() {
+		if t.Failed() {
+			t.Logf("after the wait: %d records; big %v, bin %v, esc %v", n, big, bin, esc)
+		}
+	}()
+	eventually(t, 30*time.Second, "the hostile lines are stored", func() bool {
+		recs := e.logs("app")
+		n = len(recs)
+		for _, r := range recs {
 			switch {
 			case strings.HasPrefix(r.Msg, "big:"):
 				big = len(r.Msg) == 4+1<<20 && strings.Count(r.Msg, "x") == 1<<20
