@@ -1,6 +1,6 @@
 // Package iostreams is the one place pm2dock's output goes through: it knows
 // whether stdout is a terminal (tables with relative times) or a pipe (stable,
-// machine-readable lines) and whether colour is allowed (NO_COLOR).
+// machine-readable lines). pm2dock writes no colour, so NO_COLOR holds trivially.
 package iostreams
 
 import (
@@ -18,8 +18,6 @@ type IOStreams struct {
 	ErrOut io.Writer
 
 	stdoutTTY bool
-	stderrTTY bool
-	noColor   bool
 }
 
 // System returns the process's own streams.
@@ -27,25 +25,14 @@ func System() *IOStreams {
 	return &IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		stdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
-		stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
-		noColor:   os.Getenv("NO_COLOR") != "",
 	}
 }
 
 // Test returns streams backed by buffers, as a pipe would be.
 func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer) {
 	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
-	return &IOStreams{In: &bytes.Buffer{}, Out: out, ErrOut: errOut, noColor: true}, out, errOut
+	return &IOStreams{In: &bytes.Buffer{}, Out: out, ErrOut: errOut}, out, errOut
 }
 
 // IsStdoutTTY reports whether stdout is a terminal.
 func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
-
-// IsStderrTTY reports whether stderr is a terminal (progress goes there).
-func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
-
-// SetStdoutTTY overrides terminal detection (tests, --watch).
-func (s *IOStreams) SetStdoutTTY(v bool) { s.stdoutTTY = v }
-
-// ColorEnabled reports whether ANSI colour may be written to stdout.
-func (s *IOStreams) ColorEnabled() bool { return s.stdoutTTY && !s.noColor }

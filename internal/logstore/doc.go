@@ -75,7 +75,7 @@
 // A restarted writer never appends after a torn line: it leaves that segment
 // as it is (complete records are never deleted or truncated) and starts a new
 // segment with its next record; the torn record was not stored, so the shim
-// fetches it again from the engine (see Writer.LastTimestamp and Writer.Seen).
+// fetches it again from the engine (see Writer.LastTimestamp).
 // An empty newest segment (created, then a crash) is removed on reopening.
 //
 // When a write fails, for instance on a full disk, the records whose bytes

@@ -69,9 +69,7 @@ type Writer struct {
 	buf     []byte
 	bufLast time.Time
 
-	last     time.Time      // timestamp of the last complete record on disk
-	boundary time.Time      // last as found when the writer opened
-	seen     map[uint64]int // records stored at boundary, by stream+message hash
+	last time.Time // timestamp of the last complete record on disk
 
 	timer   *time.Timer
 	armed   bool
@@ -108,7 +106,7 @@ func OpenWriter(dir, service string, opts WriterOptions) (*Writer, error) {
 		segs, dropped, err = dropEmptyNewest(w.folder, segs)
 	}
 	if err == nil {
-		w.last, w.seen, err = loadBoundary(w.folder, service, segs)
+		w.last, err = lastTimestamp(w.folder, service, segs)
 	}
 	if err == nil && len(segs) > 0 {
 		w.seg, w.hasSeg = segs[len(segs)-1], true
@@ -119,7 +117,6 @@ func OpenWriter(dir, service string, opts WriterOptions) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.boundary = w.last
 	w.timer = time.AfterFunc(time.Hour, w.flushTick)
 	w.timer.Stop()
 	return w, nil

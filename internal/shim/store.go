@@ -19,14 +19,13 @@ type Store struct {
 	// Report is told the store's error, or "" once it writes again.
 	Report func(string)
 
-	mu       sync.Mutex
-	w        *logstore.Writer
-	tail     map[tailKey]int // records stored in the resume window, by count
-	tailEnd  time.Time       // the newest stored record when the writer opened
-	cls      logstore.Classifier
-	errText  string
-	retryAt  time.Time
-	openedAt time.Time
+	mu      sync.Mutex
+	w       *logstore.Writer
+	tail    map[tailKey]int // records stored in the resume window, by count
+	tailEnd time.Time       // the newest stored record when the writer opened
+	cls     logstore.Classifier
+	errText string
+	retryAt time.Time
 }
 
 // Open opens the writer; on failure the store retries on later lines.
@@ -42,7 +41,7 @@ func (s *Store) open(now time.Time) error {
 		s.fail(err, now)
 		return err
 	}
-	s.w, s.openedAt = w, now
+	s.w = w
 	if err := s.loadTail(); err != nil {
 		s.fail(fmt.Errorf("read the stored lines to resume from: %w", err), now)
 	}
