@@ -80,17 +80,25 @@ func statusState(out string) string {
 	return rows[0].State
 }
 
+// seqFixture is a fixture service "app" logging 200 sequence-numbered lines/s.
 func seqFixture(t *testing.T, extra string) *stackEnv {
+	t.Helper()
+	return fixtureApp(t, "3s", `FIXTURE_LOG_RATE: "200"`+extra, "")
+}
+
+// fixtureApp is a compose service "app" of the fixture image with a fast
+// healthcheck, the given grace period, env (flow-mapping body) and profile.
+func fixtureApp(t *testing.T, grace, env, profile string) *stackEnv {
 	t.Helper()
 	h.Require(t)
 	h.RequireImage(t, h.FixtureImage)
 	return newStack(t, fmt.Sprintf(`services:
   app:
     image: %s
-    stop_grace_period: 3s
+    stop_grace_period: %s
     healthcheck: {test: ["CMD", "/fixture", "health"], interval: 300ms, timeout: 2s, retries: 1}
-    environment: {FIXTURE_LOG_RATE: "200"%s}
-`, h.FixtureImage, extra), "")
+    environment: {%s}
+`, h.FixtureImage, grace, env), profile)
 }
 
 // allSeqsOnce checks the store holds every line the container wrote, once, in order.

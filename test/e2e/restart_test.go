@@ -52,15 +52,7 @@ func (w *webhookSink) of(kind string) []map[string]any {
 
 func crashStack(t *testing.T, env, restart, alerts string) *stackEnv {
 	t.Helper()
-	h.Require(t)
-	h.RequireImage(t, h.FixtureImage)
-	return newStack(t, fmt.Sprintf(`services:
-  app:
-    image: %s
-    stop_grace_period: 2s
-    healthcheck: {test: ["CMD", "/fixture", "health"], interval: 300ms, timeout: 2s, retries: 1}
-    environment: {%s}
-`, h.FixtureImage, env), fmt.Sprintf("%s\nservices:\n  app:\n    start_timeout: 60s\n    restart: {%s}\n", alerts, restart))
+	return fixtureApp(t, "2s", env, fmt.Sprintf("%s\nservices:\n  app:\n    start_timeout: 60s\n    restart: {%s}\n", alerts, restart))
 }
 
 func TestCrashLoopStopsAfterMaxRestartsAndAlertsOnce(t *testing.T) {
