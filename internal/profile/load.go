@@ -153,6 +153,11 @@ func readFile(path string) (*rawFile, map[string]int, error) {
 	if err != nil {
 		return nil, nil, usage(fmt.Errorf("read profile: %w", err), "")
 	}
+	return decodeFile(path, data)
+}
+
+// decodeFile decodes the bytes of the profile at path (named in errors).
+func decodeFile(path string, data []byte) (*rawFile, map[string]int, error) {
 	raw := &rawFile{}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
