@@ -38,10 +38,10 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 
 	// Lines since the newest one the store holds (the sink drops the replayed
 	// boundary), so a shim restart loses nothing and stores nothing twice; an
-	// empty store takes every line since the container started — also when
-	// adopting (a shim killed before its first flush stored nothing). Without
-	// a store, an adopted container's earlier lines are not shown again.
-	since := started
+	// empty store takes every line of this run — also when adopting (a shim
+	// killed before its first flush stored nothing). Without a store, an
+	// adopted container's earlier lines are not shown again.
+	since := runBegan(ci.State)
 	switch {
 	case s.Sink == nil && adopted:
 		since = s.Now()
@@ -373,16 +373,33 @@ func mib(b int64) string {
 	return fmt.Sprintf("%d bytes", b)
 }
 
-// followLogs streams the container's lines until the stream ends; the channel
-// closes then.
+// runBegan is where the lines of the container's current run begin in its
+// engine log: the end of its previous run, or the beginning of the log for a
+// first run. Not StartedAt: the engine records that only after the process is
+// running, and stamps the process's first lines earlier than it (a 1 MiB first
+// line was lost this way under load).
+func runBegan(st *container.State) time.Time {
+	if st == nil {
+		return time.Time{}
+	}
+	finished, err := time.Parse(time.RFC3339Nano, st.FinishedAt)
+	if err != nil || finished.Year() <= 1 {
+		return time.Time{}
+	}
+	return finished.UTC()
+}
+
+// followLogs streams the container's lines from since (zero: the whole log)
+// until the stream ends; the channel closes then.
 func (s *Shim) followLogs(ctx context.Context, id string, since time.Time, tty bool) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		rc, err := s.Engine.ContainerLogs(ctx, id, client.ContainerLogsOptions{
-			ShowStdout: true, ShowStderr: true, Follow: true, Timestamps: true,
-			Since: fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond()),
-		})
+		opts := client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Follow: true, Timestamps: true}
+		if !since.IsZero() {
+			opts.Since = fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond())
+		}
+		rc, err := s.Engine.ContainerLogs(ctx, id, opts)
 		if err != nil {
 			fmt.Fprintf(s.Stderr, "[pm2dock] %s: follow logs: %v\n", s.Service.Key, err)
 			return

@@ -420,11 +420,11 @@ func TestFaultKill9DuringPreflight(t *testing.T) {
 func TestHostileLinesAreStoredAndQueryable(t *testing.T) {
 	e := seqFixture(t, `, FIXTURE_HOSTILE_LINES: "1"`)
 	e.MustRun("start", "app")
-	var big, bin, esc bool
-	var n int
+	var first, big, bin, esc bool
+	var n, bigLen int
 	defer func() {
 		if t.Failed() {
-			t.Logf("after the wait: %d records; big %v, bin %v, esc %v", n, big, bin, esc)
+			t.Logf("after the wait: %d records; first %v, big %v (%d bytes), bin %v, esc %v", n, first, big, bigLen, bin, esc)
 		}
 	}()
 	eventually(t, 30*time.Second, "the hostile lines are stored", func() bool {
@@ -432,15 +432,13 @@ func TestHostileLinesAreStoredAndQueryable(t *testing.T) {
 		n = len(recs)
 		for _, r := range recs {
 			switch {
+			case strings.HasPrefix(r.Msg, "fixture starting"):
+				first = true
 			case strings.HasPrefix(r.Msg, "big:"):
-				// Seen stored: intact alone, but under the full suite twice not
-				// (open bug, see the closing note of 2026-11-26): only presence
-				// is asserted until it is understood; logstore's unit tests hold
-				// 1 MiB records to exactness.
-				big = true
-				if len(r.Msg) != 4+1<<20 {
-					t.Logf("the 1 MiB line was stored with %d bytes", len(r.Msg))
-				}
+				// The container's first output: a replay from StartedAt lost it
+				// under load (the engine stamps first lines before it).
+				big = len(r.Msg) == 4+1<<20 && strings.Count(r.Msg, "x") == 1<<20
+				bigLen = len(r.Msg)
 			case strings.HasPrefix(r.Msg, "bin:"):
 				// dockerd's json-file log turns invalid UTF-8 into U+FFFD before
 				// pm2dock sees it; the control bytes must come through intact.
@@ -449,7 +447,7 @@ func TestHostileLinesAreStoredAndQueryable(t *testing.T) {
 				esc = r.Msg == "esc:\x1b[31mred\x1b[0m"
 			}
 		}
-		return big && bin && esc
+		return first && big && bin && esc
 	})
 	out, _, code := e.Run("logs", "app", "--grep", "^esc:")
 	if code != 0 || !strings.Contains(out, `esc:\x1b[31mred\x1b[0m`) {
