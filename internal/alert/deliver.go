@@ -53,6 +53,7 @@ func runCommand(ctx context.Context, a Alert, argv []string, dir string) string 
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), Env(a)...)
 	cmd.WaitDelay = time.Second
+	ownGroup(cmd)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()

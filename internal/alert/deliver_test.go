@@ -7,8 +7,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -54,7 +56,9 @@ func TestHangingWebhookAndCommandAreCutOff(t *testing.T) {
 	defer func() { WebhookTimeout, CommandTimeout, Tries, Backoff = oldW, oldC, oldT, oldB }()
 	dir := t.TempDir()
 	script := filepath.Join(dir, "never.sh")
-	os.WriteFile(script, []byte("#!/bin/sh\nexec sleep 60\n"), 0o755)
+	pidFile := filepath.Join(dir, "child.pid")
+	// A shell that forks: the cut-off must kill its child too.
+	os.WriteFile(script, []byte("#!/bin/sh\nsleep 60 &\necho $! > "+pidFile+"\nwait\n"), 0o755)
 	start := time.Now()
 	out := Deliver(context.Background(), sample(), Targets{Command: []string{script}, Webhook: srv.URL}, dir)
 	if took := time.Since(start); took > 3*time.Second {
@@ -63,6 +67,19 @@ func TestHangingWebhookAndCommandAreCutOff(t *testing.T) {
 	joined := strings.Join(out, "\n")
 	if !strings.Contains(joined, "killed after") || !strings.Contains(joined, "failed after 2 tries") {
 		t.Fatalf("results %q, want the command killed and the webhook given up", joined)
+	}
+	raw, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatalf("the script did not start its child: %v", err)
+	}
+	child, _ := strconv.Atoi(strings.TrimSpace(string(raw)))
+	deadline := time.Now().Add(2 * time.Second)
+	for syscall.Kill(child, 0) == nil {
+		if time.Now().After(deadline) {
+			syscall.Kill(child, syscall.SIGKILL)
+			t.Fatalf("the command's child %d outlived the cut-off", child)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
