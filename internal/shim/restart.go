@@ -56,7 +56,12 @@ func Within(fs []state.Failure, window time.Duration, now time.Time) []state.Fai
 // loadHistory carries the failure history of the previous shim over, unless a
 // person's start asked for a clean slate.
 func (s *Shim) loadHistory(prev *state.File) {
-	reset := state.TakeReset(s.Profile.StateDir, s.Service.Key) // consumed even by a first shim
+	token, reset := state.TakeReset(s.Profile.StateDir, s.Service.Key) // consumed even by a first shim
+	if reset {
+		s.st.Request = token
+	} else if prev != nil {
+		s.st.Request = prev.Request
+	}
 	if prev == nil {
 		return
 	}

@@ -44,11 +44,31 @@ type Result struct {
 	Err       error
 }
 
-// awaitFirstState waits (at most 10 s) until the shim started after t0 has
+// answers reports whether st was written by a shim answering this start: the
+// one holding its request token, or, when the token could not be left (a
+// read-only state folder), one that started after t0; or the shim of pid
+// waitPID when this start waits for one already starting.
+type answers struct {
+	token   string
+	t0      time.Time
+	waitPID int
+}
+
+func (a answers) by(st *state.File) bool {
+	switch {
+	case a.waitPID != 0:
+		return st.ShimPID == a.waitPID
+	case a.token != "":
+		return st.Request == a.token
+	}
+	return !st.ShimStartedAt.Before(a.t0)
+}
+
+// awaitFirstState waits (at most 10 s) until the shim answering this start has
 // written its state, so that whoever takes the lock next sees it.
-func (s *Stack) awaitFirstState(ctx context.Context, key string, t0 time.Time) {
+func (s *Stack) awaitFirstState(ctx context.Context, key string, a answers) {
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; {
-		if st, err := state.Read(s.Profile.StateDir, key); err == nil && !st.ShimStartedAt.Before(t0) {
+		if st, err := state.Read(s.Profile.StateDir, key); err == nil && a.by(st) {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -176,9 +196,9 @@ func (s *Stack) startOne(ctx context.Context, key string, force bool, r *Result,
 		return
 	}
 	t0 := s.Now()
-	waitPID := 0 // when a shim is already starting, wait for it instead of starting another
+	a := answers{t0: t0}
 	if !force && online && (st.Phase == state.Preflight || st.Phase == state.Starting) {
-		waitPID = app.PID
+		a.waitPID = app.PID // a shim is already starting: wait for it instead of starting another
 		s.progress(key, "already starting (pid %d), waiting", app.PID)
 	} else {
 		verb := "starting"
@@ -186,10 +206,12 @@ func (s *Stack) startOne(ctx context.Context, key string, force bool, r *Result,
 			verb = "restarting"
 		}
 		s.progress(key, "%s through PM2", verb)
-		if err := state.RequestReset(s.Profile.StateDir, key); err != nil { // a person's start clears the failure history
+		token, err := state.RequestReset(s.Profile.StateDir, key) // a person's start clears the failure history
+		if err != nil {
 			s.progress(key, "warning: the failure history stays (%v)", err)
 		}
-		err := s.pm2(func() error {
+		a.token = token
+		err = s.pm2(func() error {
 			if force && app != nil {
 				_, err := s.PM2.Run(ctx, "restart", strconv.Itoa(app.PMID))
 				return err
@@ -200,10 +222,10 @@ func (s *Stack) startOne(ctx context.Context, key string, force bool, r *Result,
 			r.Outcome, r.Err = "failed", err
 			return
 		}
-		s.awaitFirstState(ctx, key, t0)
+		s.awaitFirstState(ctx, key, a)
 	}
 	release()
-	st, err = s.wait(ctx, key, t0, waitPID, svc.StartTimeout, markStarted)
+	st, err = s.wait(ctx, key, a, svc.StartTimeout, markStarted)
 	r.Took = s.Now().Sub(t0)
 	if st != nil {
 		r.Phase, r.PM2PID, r.Container = st.Phase, st.ShimPID, st.Container

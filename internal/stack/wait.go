@@ -10,9 +10,9 @@ import (
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
-// wait polls key's state file until a shim that started after t0 (or the shim
-// with pid waitPID) reports ready or gives up, or until timeout.
-func (s *Stack) wait(ctx context.Context, key string, t0 time.Time, waitPID int, timeout time.Duration, markStarted func()) (*state.File, error) {
+// wait polls key's state file until the shim answering this start (see
+// answers) reports ready or gives up, or until timeout.
+func (s *Stack) wait(ctx context.Context, key string, a answers, timeout time.Duration, markStarted func()) (*state.File, error) {
 	poll := s.Poll
 	if poll == 0 {
 		poll = 50 * time.Millisecond
@@ -31,7 +31,7 @@ func (s *Stack) wait(ctx context.Context, key string, t0 time.Time, waitPID int,
 		case <-tick.C:
 		}
 		st, err := state.Read(s.Profile.StateDir, key)
-		fresh := err == nil && (st.ShimPID == waitPID && waitPID != 0 || !st.ShimStartedAt.Before(t0))
+		fresh := err == nil && a.by(st)
 		if !fresh {
 			if n%20 == 0 { // a shim that never ran leaves no state: ask PM2 why
 				if err := s.pm2GaveUp(ctx, key); err != nil {

@@ -6,12 +6,15 @@
 package state
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -47,6 +50,9 @@ type File struct {
 	Hint          string     `json:"hint,omitempty"`   // what to do about it
 	LastFailure   *Failure   `json:"last_failure,omitempty"`
 	StoreError    string     `json:"store_error,omitempty"`
+	// Request is the token of the last person's start/restart that a shim of
+	// this line answered (see RequestReset); kept across shims until the next.
+	Request string `json:"request,omitempty"`
 
 	// Restart governance (kept across shims, cleared by a person's start).
 	Failures    []Failure `json:"failures,omitempty"`    // unexpected ends within the restart window
@@ -56,20 +62,54 @@ type File struct {
 }
 
 // ResetPath is the marker a person's `pm2dock start`/`restart` leaves for the
-// next shim: clear the failure history (the state file has one writer, the shim).
+// next shim: clear the failure history (the state file has one writer, the shim),
+// and answer this request. It holds the request's token.
 func ResetPath(dir, service string) string { return filepath.Join(dir, service+".reset") }
 
-// RequestReset leaves the marker.
-func RequestReset(dir, service string) error {
+// RequestReset leaves the marker and returns its token, which the shim that
+// takes it copies into File.Request: `start` recognises the state written for
+// its own request by the token, not by comparing clocks.
+func RequestReset(dir, service string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return "", err
 	}
-	return os.WriteFile(ResetPath(dir, service), nil, 0o644)
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	token := hex.EncodeToString(b[:])
+	tmp, err := os.CreateTemp(dir, "."+service+".reset.*.tmp")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.WriteString(token + "\n")
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), ResetPath(dir, service)) // a shim never reads half a token
+	}
+	if err != nil {
+		return "", err
+	}
+	return token, nil
 }
 
-// TakeReset reports whether a reset was requested, and consumes the marker.
-func TakeReset(dir, service string) bool {
-	return os.Remove(ResetPath(dir, service)) == nil
+// TakeReset consumes the marker and returns its token ("" and false when no
+// reset was requested). Claiming it by rename first means a marker left by a
+// newer request in the meantime is never removed unread.
+func TakeReset(dir, service string) (token string, ok bool) {
+	claimed := fmt.Sprintf("%s.taken.%d", ResetPath(dir, service), os.Getpid())
+	if os.Rename(ResetPath(dir, service), claimed) != nil {
+		return "", false
+	}
+	raw, _ := os.ReadFile(claimed)
+	os.Remove(claimed)
+	return strings.TrimSpace(string(raw)), true
 }
 
 // Container is what the shim knows of its container.

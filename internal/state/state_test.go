@@ -40,3 +40,28 @@ func TestReadRejectsGarbageWithThePath(t *testing.T) {
 		t.Fatalf("Read of garbage = %v", err)
 	}
 }
+
+func TestResetTokenIsTakenOnceAndANewerOneSurvives(t *testing.T) {
+	dir := t.TempDir()
+	if _, ok := TakeReset(dir, "db"); ok {
+		t.Fatal("TakeReset without a request reported one")
+	}
+	first, err := RequestReset(dir, "db")
+	if err != nil || len(first) != 24 {
+		t.Fatalf("RequestReset = %q, %v", first, err)
+	}
+	second, _ := RequestReset(dir, "db")
+	if second == first {
+		t.Fatalf("two requests got the same token %q", first)
+	}
+	if got, ok := TakeReset(dir, "db"); !ok || got != second {
+		t.Fatalf("TakeReset = %q, %v; want the newest request %q", got, ok, second)
+	}
+	if _, ok := TakeReset(dir, "db"); ok {
+		t.Fatal("a request was taken twice")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 0 {
+		t.Fatalf("files left behind: %v", entries)
+	}
+}

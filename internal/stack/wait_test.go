@@ -1,0 +1,32 @@
+package stack
+
+import (
+	"testing"
+	"time"
+
+	"github.com/pm2dock/pm2dock/internal/state"
+)
+
+// The state a start waits on is recognised by its request token, so a clock
+// stepped back cannot make a stale state look fresh (or a fresh one stale).
+func TestAnswersByTokenNotByClock(t *testing.T) {
+	t0 := time.Date(2026, 11, 26, 4, 0, 0, 0, time.UTC)
+	later, earlier := t0.Add(time.Second), t0.Add(-time.Second)
+	for _, c := range []struct {
+		name string
+		a    answers
+		st   state.File
+		want bool
+	}{
+		{"own token, clock stepped back", answers{token: "abc", t0: t0}, state.File{Request: "abc", ShimStartedAt: earlier}, true},
+		{"stale state stamped in the future", answers{token: "abc", t0: t0}, state.File{Request: "old", ShimStartedAt: later}, false},
+		{"no token: started after t0", answers{t0: t0}, state.File{ShimStartedAt: later}, true},
+		{"no token: started before t0", answers{t0: t0}, state.File{ShimStartedAt: earlier}, false},
+		{"waiting for a starting shim", answers{waitPID: 42, token: "abc"}, state.File{ShimPID: 42}, true},
+		{"waiting, another shim", answers{waitPID: 42}, state.File{ShimPID: 43, ShimStartedAt: later}, false},
+	} {
+		if got := c.a.by(&c.st); got != c.want {
+			t.Errorf("%s: by = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
