@@ -8,8 +8,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -147,24 +149,54 @@ func TestOnUnhealthyRestartsTheContainer(t *testing.T) {
 	}
 }
 
-func TestDeadWebhookDelaysNothing(t *testing.T) {
-	port := h.FreePort(t)
-	e := crashStack(t, `FIXTURE_CRASH_AFTER: 1s, FIXTURE_HEALTH: "pass-after:5s"`, "max: 0, window: 1m",
-		fmt.Sprintf("alerts:\n  webhook: http://127.0.0.1:%d/hook\n", port))
+// hangingWebhook accepts connections and never answers, until the test ends.
+func hangingWebhook(t *testing.T) string {
+	block := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-block }))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(block) })
+	return srv.URL + "/hook"
+}
+
+// An alert webhook that never answers and an alert command that never exits
+// (and forks) delay neither the crash-loop report nor a stop.
+func TestHangingAlertTargetsDelayNothing(t *testing.T) {
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "alert-child.pid")
+	script := filepath.Join(dir, "never.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nsleep 600 &\necho $! > "+pidFile+"\nwait\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	alerts := fmt.Sprintf("alerts:\n  webhook: %s\n  command: [%q]\n", hangingWebhook(t), script)
+	e := crashStack(t, `FIXTURE_CRASH_AFTER: 1s, FIXTURE_HEALTH: "pass-after:5s"`, "max: 0, window: 1m", alerts)
 	start := time.Now()
 	if _, _, code := e.Run("start", "app"); code != 5 {
 		t.Fatalf("start: exit %d, want 5 (max 0)", code)
 	}
 	if took := time.Since(start); took > 6*time.Second {
-		t.Fatalf("a crash loop with a dead webhook took %v to report", took)
+		t.Fatalf("a crash loop with hanging alert targets took %v to report", took)
 	}
-	e2 := crashStack(t, ``, "max: 3", fmt.Sprintf("alerts:\n  webhook: http://127.0.0.1:%d/hook\n", port))
+	eventually(t, 10*time.Second, "the alert command runs", func() bool {
+		_, err := os.Stat(pidFile)
+		return err == nil
+	})
+	e2 := crashStack(t, ``, "max: 3", alerts)
 	e2.MustRun("start", "app")
 	start = time.Now()
 	e2.PM2.Run("stop", "app")
 	if took := time.Since(start); took > 5*time.Second {
-		t.Fatalf("pm2 stop took %v with a dead webhook", took)
+		t.Fatalf("pm2 stop took %v with hanging alert targets", took)
 	}
+	e2.NoneRunning()
+	// The detached deliverer cuts the command off after 10 s, its child too.
+	raw, _ := os.ReadFile(pidFile)
+	child, _ := strconv.Atoi(strings.TrimSpace(string(raw)))
+	if child <= 0 {
+		t.Fatalf("alert child pid %q", raw)
+	}
+	eventually(t, 20*time.Second, "the alert command's child is killed at the cut-off", func() bool {
+		return syscall.Kill(child, 0) != nil
+	})
 }
 
 func TestEngineRestartPolicyWarnsOnce(t *testing.T) {
