@@ -42,7 +42,7 @@ fuzz:
 FAULT_RUNS ?= 3
 faults: provision
 	set -o pipefail; PM2DOCK_E2E=1 PM2DOCK_E2E_DISALLOW_SKIP=1 PM2DOCK_FAULT_DOCKERD=1 $(GO) test -count=$(FAULT_RUNS) -timeout $(E2E_TIMEOUT) \
-	  -run 'TestFault|TestStoreKeeps|TestFullLog|TestChatty' -v ./test/e2e/ | tee /tmp/pm2dock-faults.log | scripts/fault-table.sh
+	  -run 'TestFault|TestStoreKeeps|TestFullLog|TestChatty|TestHostile|TestHangingAlert' -v ./test/e2e/ | tee /tmp/pm2dock-faults.log | scripts/fault-table.sh
 
 e2e:
 	PM2DOCK_E2E=1 PM2DOCK_E2E_DISALLOW_SKIP=1 $(GO) test -count=1 -timeout $(E2E_TIMEOUT) ./test/e2e/...

@@ -454,6 +454,8 @@ func TestHostileLinesAreStoredAndQueryable(t *testing.T) {
 		t.Fatalf("text output must escape control bytes: exit %d %q", code, out)
 	}
 	e.invariants("app", "app", "running")
+	e.MustRun("stop", "app")
+	faultRow(t, "a 1 MiB first line, control bytes, an escape sequence", 0, e.allSeqsOnce("app", "app"))
 }
 
 func TestChattyContainerAt200kLinesPerSecond(t *testing.T) {

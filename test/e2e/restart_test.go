@@ -197,6 +197,7 @@ func TestHangingAlertTargetsDelayNothing(t *testing.T) {
 	eventually(t, 20*time.Second, "the alert command's child is killed at the cut-off", func() bool {
 		return syscall.Kill(child, 0) != nil
 	})
+	faultRow(t, "alert webhook that hangs, alert command that forks and never exits", 0, 0)
 }
 
 func TestEngineRestartPolicyWarnsOnce(t *testing.T) {
