@@ -23,6 +23,12 @@ type Store struct {
 	w       *logstore.Writer
 	tail    map[tailKey]int // records stored in the resume window, by count
 	tailEnd time.Time       // the newest stored record when the writer opened
+	// blind is set when Since was asked while the store could not be read:
+	// the engine then replays the whole run, and once the store opens, lines
+	// older than its resume window count as stored (as a normal resume never
+	// asks for them).
+	blind bool
+	floor time.Time
 	cls     logstore.Classifier
 	errText string
 	retryAt time.Time
@@ -45,6 +51,9 @@ func (s *Store) open(now time.Time) error {
 	if err := s.loadTail(); err != nil {
 		s.fail(fmt.Errorf("read the stored lines to resume from: %w", err), now)
 	}
+	if s.blind && !s.tailEnd.IsZero() {
+		s.floor = s.tailEnd.Add(-resumeMargin)
+	}
 	return nil
 }
 
@@ -61,7 +70,11 @@ const resumeMargin = 2 * time.Second
 func (s *Store) Since() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.w == nil || s.w.LastTimestamp().IsZero() {
+	if s.w == nil {
+		s.blind = true
+		return time.Time{}
+	}
+	if s.w.LastTimestamp().IsZero() {
 		return time.Time{}
 	}
 	return s.w.LastTimestamp().Add(-resumeMargin)
@@ -106,6 +119,9 @@ func (s *Store) Line(ts time.Time, stream string, msg []byte) (dup bool) {
 		if now.Before(s.retryAt) || s.open(now) != nil {
 			return false
 		}
+	}
+	if ts.Before(s.floor) { // replayed blind, older than the resume window: stored before
+		return true
 	}
 	if len(s.tail) > 0 {
 		if !ts.After(s.tailEnd) { // inside the replayed window

@@ -1,6 +1,8 @@
 package shim
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -53,5 +55,60 @@ func TestStoreResumeKeepsTheOlderLineOfTheOtherStream(t *testing.T) {
 	}
 	if got != "acabd" {
 		t.Fatalf("stored %q, want a, c, then the missed b and second a, then d", got)
+	}
+}
+
+// A store that cannot open when the shim starts makes the engine replay the
+// whole run; once it opens, what it already held is not stored again.
+func TestStoreOpenedLateDropsTheBlindReplayOfStoredLines(t *testing.T) {
+	dir := t.TempDir()
+	t0 := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
+	first := &Store{Dir: dir, Service: "app"}
+	if err := first.Open(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 10; i++ { // one line a second
+		first.Line(t0.Add(time.Duration(i)*time.Second), "stdout", []byte{byte('a' + i)})
+	}
+	first.Close()
+
+	svcDir := filepath.Join(dir, "app")
+	if err := os.Rename(svcDir, svcDir+".away"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(svcDir, nil, 0o644); err != nil { // the store cannot open
+		t.Fatal(err)
+	}
+	next := &Store{Dir: dir, Service: "app"}
+	if next.Open() == nil {
+		t.Fatal("Open succeeded on a file")
+	}
+	if since := next.Since(); !since.IsZero() {
+		t.Fatalf("Since = %v without a readable store, want zero (replay the whole run)", since)
+	}
+	os.Remove(svcDir)
+	if err := os.Rename(svcDir+".away", svcDir); err != nil {
+		t.Fatal(err)
+	}
+	if err := next.Open(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 10; i++ { // the replay of the run
+		if dup := next.Line(t0.Add(time.Duration(i)*time.Second), "stdout", []byte{byte('a' + i)}); !dup {
+			t.Errorf("replayed line %c stored again", 'a'+i)
+		}
+	}
+	if dup := next.Line(t0.Add(10*time.Second), "stdout", []byte("k")); dup {
+		t.Error("a new line counted as stored")
+	}
+	next.Close()
+	it := logstore.Query(dir, logstore.QueryOptions{Services: []string{"app"}})
+	defer it.Close()
+	var got string
+	for it.Next() {
+		got += string(it.Record().Msg)
+	}
+	if got != "abcdefghijk" {
+		t.Fatalf("stored %q, want every line once", got)
 	}
 }
