@@ -47,13 +47,7 @@ func TestStoreResumeKeepsTheOlderLineOfTheOtherStream(t *testing.T) {
 		}
 	}
 	next.Close()
-	it := logstore.Query(dir, logstore.QueryOptions{Services: []string{"app"}})
-	defer it.Close()
-	var got string
-	for it.Next() {
-		got += string(it.Record().Msg)
-	}
-	if got != "acabd" {
+	if got := storedMsgs(t, dir); got != "acabd" {
 		t.Fatalf("stored %q, want a, c, then the missed b and second a, then d", got)
 	}
 }
@@ -102,13 +96,22 @@ func TestStoreOpenedLateDropsTheBlindReplayOfStoredLines(t *testing.T) {
 		t.Error("a new line counted as stored")
 	}
 	next.Close()
+	if got := storedMsgs(t, dir); got != "abcdefghijk" {
+		t.Fatalf("stored %q, want every line once", got)
+	}
+}
+
+// storedMsgs is every stored message of service "app", concatenated in order.
+func storedMsgs(t *testing.T, dir string) string {
+	t.Helper()
 	it := logstore.Query(dir, logstore.QueryOptions{Services: []string{"app"}})
 	defer it.Close()
 	var got string
 	for it.Next() {
 		got += string(it.Record().Msg)
 	}
-	if got != "abcdefghijk" {
-		t.Fatalf("stored %q, want every line once", got)
+	if err := it.Err(); err != nil {
+		t.Fatal(err)
 	}
+	return got
 }
