@@ -50,8 +50,12 @@ func (e *stackEnv) invariants(svc, key, want string) {
 		e.t.Fatalf("%s: container %s runs without a shim (orphan)", svc, running[0].ID[:12])
 	}
 	if want == "running" {
-		if st := e.State(key); int(st["shim_pid"].(float64)) != app.PID {
+		st := e.State(key)
+		if int(st["shim_pid"].(float64)) != app.PID {
 			e.t.Fatalf("state file names shim %v, PM2 runs %d", st["shim_pid"], app.PID)
+		}
+		if c, _ := st["container"].(map[string]any); c == nil || c["id"] != running[0].ID {
+			e.t.Fatalf("state file names container %v, the engine runs %s", st["container"], running[0].ID[:12])
 		}
 	}
 	// status is right within a second of things settling.
