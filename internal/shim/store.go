@@ -27,8 +27,8 @@ type Store struct {
 	// the engine then replays the whole run, and once the store opens, lines
 	// older than its resume window count as stored (as a normal resume never
 	// asks for them).
-	blind bool
-	floor time.Time
+	blind   bool
+	floor   time.Time
 	cls     logstore.Classifier
 	errText string
 	retryAt time.Time
@@ -120,18 +120,19 @@ func (s *Store) Line(ts time.Time, stream string, msg []byte) (dup bool) {
 			return false
 		}
 	}
+	if ts.After(s.tailEnd.Add(resumeMargin)) {
+		// Well past the window, on every stream: nothing more to recognise
+		// (and no later line is held to the floor, even after a clock step).
+		s.tail, s.floor = nil, time.Time{}
+	}
 	if ts.Before(s.floor) { // replayed blind, older than the resume window: stored before
 		return true
 	}
-	if len(s.tail) > 0 {
-		if !ts.After(s.tailEnd) { // inside the replayed window
-			k := keyOf(ts, stream, msg)
-			if s.tail[k] > 0 {
-				s.tail[k]--
-				return true
-			}
-		} else if ts.After(s.tailEnd.Add(resumeMargin)) {
-			s.tail = nil // well past the window, on every stream: nothing more to recognise
+	if len(s.tail) > 0 && !ts.After(s.tailEnd) { // inside the replayed window
+		k := keyOf(ts, stream, msg)
+		if s.tail[k] > 0 {
+			s.tail[k]--
+			return true
 		}
 	}
 	rec := logstore.Record{TS: ts, Service: s.Service, Stream: stream, Msg: msg}

@@ -95,8 +95,13 @@ func TestStoreOpenedLateDropsTheBlindReplayOfStoredLines(t *testing.T) {
 	if dup := next.Line(t0.Add(10*time.Second), "stdout", []byte("k")); dup {
 		t.Error("a new line counted as stored")
 	}
+	next.Line(t0.Add(12*time.Second), "stdout", []byte("l"))
+	// Past the window the floor is gone: a clock stepped back loses nothing.
+	if dup := next.Line(t0.Add(time.Second), "stdout", []byte("m")); dup {
+		t.Error("a line after a clock step back counted as stored")
+	}
 	next.Close()
-	if got := storedMsgs(t, dir); got != "abcdefghijk" {
+	if got := storedMsgs(t, dir); got != "abcdefghijklm" {
 		t.Fatalf("stored %q, want every line once", got)
 	}
 }

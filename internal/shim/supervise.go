@@ -373,21 +373,30 @@ func mib(b int64) string {
 	return fmt.Sprintf("%d bytes", b)
 }
 
-// runBegan is where the lines of the container's current run begin in its
+// runBegan is where the lines of the container's latest run begin in its
 // engine log: the end of its previous run, or the beginning of the log for a
 // first run. Not StartedAt: the engine records that only after the process is
 // running, and stamps the process's first lines earlier than it (a 1 MiB first
-// line was lost this way under load).
+// line was lost this way under load). When the latest run has ended already
+// (FinishedAt after StartedAt: the container exited before the shim looked),
+// the previous run's end is gone, and StartedAt less runMargin stands in.
 func runBegan(st *container.State) time.Time {
 	if st == nil {
 		return time.Time{}
 	}
-	finished, err := time.Parse(time.RFC3339Nano, st.FinishedAt)
-	if err != nil || finished.Year() <= 1 {
-		return time.Time{}
+	finished, ferr := time.Parse(time.RFC3339Nano, st.FinishedAt)
+	started, serr := time.Parse(time.RFC3339Nano, st.StartedAt)
+	switch {
+	case ferr != nil || finished.Year() <= 1:
+		return time.Time{} // never ended: the whole log is this run
+	case serr == nil && started.Year() > 1 && !finished.Before(started):
+		return started.Add(-runMargin).UTC()
 	}
 	return finished.UTC()
 }
+
+// runMargin is how much earlier than StartedAt a run's lines may be stamped.
+const runMargin = time.Second
 
 // followLogs streams the container's lines from since (zero: the whole log)
 // until the stream ends; the channel closes then.
