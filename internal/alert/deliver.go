@@ -49,19 +49,29 @@ func Deliver(ctx context.Context, a Alert, t Targets, dir string) []string {
 func runCommand(ctx context.Context, a Alert, argv []string, dir string) string {
 	ctx, cancel := context.WithTimeout(ctx, CommandTimeout)
 	defer cancel()
+	// The output goes to a file, not a pipe: a child the command leaves
+	// running on purpose (`notify … &`) must not hold the delivery open.
+	out, err := os.CreateTemp("", "pm2dock-alert-*.out")
+	if err != nil {
+		return fmt.Sprintf("command %s: %v", argv[0], err)
+	}
+	defer os.Remove(out.Name())
+	defer out.Close()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), Env(a)...)
-	cmd.WaitDelay = time.Second
+	cmd.Stdout, cmd.Stderr = out, out
 	ownGroup(cmd)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
+	err = cmd.Run()
 	switch {
 	case ctx.Err() == context.DeadlineExceeded:
 		return fmt.Sprintf("command %s: killed after %s", argv[0], CommandTimeout)
 	case err != nil:
-		return fmt.Sprintf("command %s failed: %v: %s", argv[0], err, bytes.TrimSpace(out.Bytes()))
+		text, _ := os.ReadFile(out.Name())
+		if len(text) > 4096 {
+			text = text[len(text)-4096:]
+		}
+		return fmt.Sprintf("command %s failed: %v: %s", argv[0], err, bytes.TrimSpace(text))
 	}
 	return fmt.Sprintf("command %s: ok", argv[0])
 }

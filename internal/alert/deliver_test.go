@@ -96,3 +96,23 @@ func TestCommandGetsTheAlertInItsEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// A command that leaves a child running on purpose and exits 0 is delivered
+// ("ok") at once; the child is its own business.
+func TestCommandLeavingABackgroundChildIsOK(t *testing.T) {
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "child.pid")
+	script := filepath.Join(dir, "notify.sh")
+	os.WriteFile(script, []byte("#!/bin/sh\nsleep 30 &\necho $! > "+pidFile+"\nexit 0\n"), 0o755)
+	t.Cleanup(func() {
+		raw, _ := os.ReadFile(pidFile)
+		if pid, _ := strconv.Atoi(strings.TrimSpace(string(raw))); pid > 0 {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	start := time.Now()
+	out := Deliver(context.Background(), sample(), Targets{Command: []string{script}}, dir)
+	if took := time.Since(start); took > 500*time.Millisecond || len(out) != 1 || !strings.HasSuffix(out[0], ": ok") {
+		t.Fatalf("delivery %q took %v, want ok at once", out, took)
+	}
+}

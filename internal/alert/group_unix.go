@@ -3,6 +3,7 @@
 package alert
 
 import (
+	"os"
 	"os/exec"
 	"syscall"
 )
@@ -12,5 +13,10 @@ import (
 // shell without exec) must not leave its children running when it is cut off.
 func ownGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.Cancel = func() error {
+		if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != syscall.ESRCH {
+			return err
+		}
+		return os.ErrProcessDone
+	}
 }
