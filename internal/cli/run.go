@@ -158,6 +158,9 @@ func recordEarly(f *Factory, opts *RunOptions, started time.Time, err error) {
 		st.Phase = state.Exited // PM2 restarts it
 	}
 	st.ExitCode, st.Reason, st.Hint, st.ReadyAt, st.Container = &c, err.Error(), "", nil, nil
+	// This answers the pending start requests (their `start` reports it), but
+	// leaves the markers: the shim that gets further still clears the history.
+	st.Answer(state.PendingResets(opts.StateDir, opts.Service)...)
 	var ce *exitcode.Err
 	if errors.As(err, &ce) {
 		st.Reason, st.Hint = ce.Err.Error(), ce.Hint

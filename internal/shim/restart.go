@@ -56,12 +56,12 @@ func Within(fs []state.Failure, window time.Duration, now time.Time) []state.Fai
 // loadHistory carries the failure history of the previous shim over, unless a
 // person's start asked for a clean slate.
 func (s *Shim) loadHistory(prev *state.File) {
-	token, reset := state.TakeReset(s.Profile.StateDir, s.Service.Key) // consumed even by a first shim
-	if reset {
-		s.st.Request = token
-	} else if prev != nil {
-		s.st.Request = prev.Request
+	tokens := state.TakeReset(s.Profile.StateDir, s.Service.Key) // consumed even by a first shim
+	reset := len(tokens) > 0
+	if prev != nil {
+		s.st.Answer(prev.Requests...)
 	}
+	s.st.Answer(tokens...)
 	if prev == nil {
 		return
 	}

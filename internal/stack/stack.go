@@ -59,7 +59,7 @@ func (a answers) by(st *state.File) bool {
 	case a.waitPID != 0:
 		return st.ShimPID == a.waitPID
 	case a.token != "":
-		return st.Request == a.token
+		return st.Answers(a.token)
 	}
 	return !st.ShimStartedAt.Before(a.t0)
 }

@@ -48,7 +48,15 @@ func (s *Stack) wait(ctx context.Context, key string, a answers, timeout time.Du
 			}
 		case state.Ready:
 			return st, nil
-		case state.Failed, state.Stopped, state.Detached:
+		case state.Stopped:
+			// A shim PM2 restarted just before this start's own pm2 call can
+			// answer the request and then be stopped by that call: its
+			// "stopped" is not the verdict while a newer shim runs.
+			if s.superseded(ctx, key, st.ShimPID) {
+				continue
+			}
+			return st, shimFailed(key, st)
+		case state.Failed, state.Detached:
 			return st, shimFailed(key, st)
 		case state.Exited:
 			// PM2 restarts the shim, which backs off and tries again; the
@@ -106,4 +114,14 @@ func (s *Stack) pm2GaveUp(ctx context.Context, key string) error {
 		return exitcode.Errorf(exitcode.Error, "%s: PM2 reports the app %s before its shim ran; see `pm2 logs %s`", key, app.Env.Status, key)
 	}
 	return nil
+}
+
+// superseded reports whether PM2 runs a shim of key other than pid.
+func (s *Stack) superseded(ctx context.Context, key string, pid int) bool {
+	procs, err := s.apps(ctx)
+	if err != nil {
+		return false
+	}
+	app := pm2.Find(procs, s.Profile.Namespace, key)
+	return app != nil && app.Env.Status == "online" && app.PID != pid
 }

@@ -18,8 +18,8 @@ func TestAnswersByTokenNotByClock(t *testing.T) {
 		st   state.File
 		want bool
 	}{
-		{"own token, clock stepped back", answers{token: "abc", t0: t0}, state.File{Request: "abc", ShimStartedAt: earlier}, true},
-		{"stale state stamped in the future", answers{token: "abc", t0: t0}, state.File{Request: "old", ShimStartedAt: later}, false},
+		{"own token, clock stepped back", answers{token: "abc", t0: t0}, state.File{Requests: []string{"old", "abc"}, ShimStartedAt: earlier}, true},
+		{"stale state stamped in the future", answers{token: "abc", t0: t0}, state.File{Requests: []string{"old"}, ShimStartedAt: later}, false},
 		{"no token: started after t0", answers{t0: t0}, state.File{ShimStartedAt: later}, true},
 		{"no token: started before t0", answers{t0: t0}, state.File{ShimStartedAt: earlier}, false},
 		{"waiting for a starting shim", answers{waitPID: 42, token: "abc"}, state.File{ShimPID: 42}, true},

@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -50,9 +51,10 @@ type File struct {
 	Hint          string     `json:"hint,omitempty"`   // what to do about it
 	LastFailure   *Failure   `json:"last_failure,omitempty"`
 	StoreError    string     `json:"store_error,omitempty"`
-	// Request is the token of the last person's start/restart that a shim of
-	// this line answered (see RequestReset); kept across shims until the next.
-	Request string `json:"request,omitempty"`
+	// Requests are the tokens of the people's start/restart requests that
+	// shims of this line answered (see RequestReset), newest last, at most 8;
+	// kept across shims.
+	Requests []string `json:"requests,omitempty"`
 
 	// Restart governance (kept across shims, cleared by a person's start).
 	Failures    []Failure `json:"failures,omitempty"`    // unexpected ends within the restart window
@@ -61,13 +63,14 @@ type File struct {
 	Warned      bool      `json:"warned,omitempty"`      // the engine restart policy warning was shown
 }
 
-// ResetPath is the marker a person's `pm2dock start`/`restart` leaves for the
-// next shim: clear the failure history (the state file has one writer, the shim),
-// and answer this request. It holds the request's token.
-func ResetPath(dir, service string) string { return filepath.Join(dir, service+".reset") }
+// A person's `pm2dock start`/`restart` leaves a reset marker for the next
+// shim: clear the failure history (the state file has one writer, the shim),
+// and answer this request. Each request has a marker of its own,
+// <service>.reset.<token>, so two requests never overwrite each other's.
+func resetPrefix(dir, service string) string { return filepath.Join(dir, service+".reset.") }
 
-// RequestReset leaves the marker and returns its token, which the shim that
-// takes it copies into File.Request: `start` recognises the state written for
+// RequestReset leaves a marker and returns its token, which the shim that
+// takes it records in File.Requests: `start` recognises the state written for
 // its own request by the token, not by comparing clocks.
 func RequestReset(dir, service string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -78,38 +81,60 @@ func RequestReset(dir, service string) (string, error) {
 		return "", err
 	}
 	token := hex.EncodeToString(b[:])
-	tmp, err := os.CreateTemp(dir, "."+service+".reset.*.tmp")
+	f, err := os.OpenFile(resetPrefix(dir, service)+token, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
 		return "", err
 	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.WriteString(token + "\n")
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), ResetPath(dir, service)) // a shim never reads half a token
-	}
-	if err != nil {
-		return "", err
-	}
-	return token, nil
+	return token, f.Close()
 }
 
-// TakeReset consumes the marker and returns its token ("" and false when no
-// reset was requested). Claiming it by rename first means a marker left by a
-// newer request in the meantime is never removed unread.
-func TakeReset(dir, service string) (token string, ok bool) {
-	claimed := fmt.Sprintf("%s.taken.%d", ResetPath(dir, service), os.Getpid())
-	if os.Rename(ResetPath(dir, service), claimed) != nil {
-		return "", false
+// PendingResets returns the tokens of the markers no shim has taken yet.
+func PendingResets(dir, service string) []string {
+	entries, _ := os.ReadDir(dir)
+	var tokens []string
+	for _, e := range entries {
+		if t, ok := strings.CutPrefix(e.Name(), service+".reset."); ok && isToken(t) {
+			tokens = append(tokens, t)
+		}
 	}
-	raw, _ := os.ReadFile(claimed)
-	os.Remove(claimed)
-	return strings.TrimSpace(string(raw)), true
+	return tokens
+}
+
+// TakeReset consumes the pending markers and returns their tokens (none: no
+// reset was requested). A marker is taken by removing it, so each is taken
+// by one shim only.
+func TakeReset(dir, service string) []string {
+	var taken []string
+	for _, t := range PendingResets(dir, service) {
+		if os.Remove(resetPrefix(dir, service)+t) == nil {
+			taken = append(taken, t)
+		}
+	}
+	return taken
+}
+
+// maxRequests bounds File.Requests.
+const maxRequests = 8
+
+// Answer records tokens as requests this shim answers, keeping the newest.
+func (f *File) Answer(tokens ...string) {
+	f.Requests = append(f.Requests, tokens...)
+	if n := len(f.Requests); n > maxRequests {
+		f.Requests = append([]string(nil), f.Requests[n-maxRequests:]...)
+	}
+}
+
+// Answers reports whether a shim of this line answered the request token.
+func (f *File) Answers(token string) bool {
+	return token != "" && slices.Contains(f.Requests, token)
+}
+
+func isToken(s string) bool {
+	if len(s) != 24 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
 }
 
 // Container is what the shim knows of its container.

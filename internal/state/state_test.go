@@ -2,7 +2,9 @@ package state
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"slices"
 	"testing"
 	"time"
 )
@@ -41,27 +43,44 @@ func TestReadRejectsGarbageWithThePath(t *testing.T) {
 	}
 }
 
-func TestResetTokenIsTakenOnceAndANewerOneSurvives(t *testing.T) {
+func TestResetTokensAreTakenOnceEach(t *testing.T) {
 	dir := t.TempDir()
-	if _, ok := TakeReset(dir, "db"); ok {
-		t.Fatal("TakeReset without a request reported one")
+	if got := TakeReset(dir, "db"); len(got) != 0 {
+		t.Fatalf("TakeReset without a request = %v", got)
 	}
 	first, err := RequestReset(dir, "db")
 	if err != nil || len(first) != 24 {
 		t.Fatalf("RequestReset = %q, %v", first, err)
 	}
 	second, _ := RequestReset(dir, "db")
+	other, _ := RequestReset(dir, "db.reset") // a service whose name starts the same
 	if second == first {
 		t.Fatalf("two requests got the same token %q", first)
 	}
-	if got, ok := TakeReset(dir, "db"); !ok || got != second {
-		t.Fatalf("TakeReset = %q, %v; want the newest request %q", got, ok, second)
+	if got := PendingResets(dir, "db"); len(got) != 2 {
+		t.Fatalf("PendingResets = %v, want both requests", got)
 	}
-	if _, ok := TakeReset(dir, "db"); ok {
-		t.Fatal("a request was taken twice")
+	got := TakeReset(dir, "db")
+	if len(got) != 2 || !slices.Contains(got, first) || !slices.Contains(got, second) {
+		t.Fatalf("TakeReset = %v, want %q and %q: a second request must not replace the first", got, first, second)
 	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 0 {
+	if got := TakeReset(dir, "db"); len(got) != 0 {
+		t.Fatalf("requests taken twice: %v", got)
+	}
+	if got := TakeReset(dir, "db.reset"); len(got) != 1 || got[0] != other {
+		t.Fatalf("the other service's request: %v, want [%s]", got, other)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Fatalf("files left behind: %v", entries)
+	}
+}
+
+func TestAnswerKeepsTheNewestRequests(t *testing.T) {
+	var f File
+	for i := 0; i < 10; i++ {
+		f.Answer(fmt.Sprint(i))
+	}
+	if !f.Answers("9") || !f.Answers("2") || f.Answers("1") || f.Answers("") || len(f.Requests) != maxRequests {
+		t.Fatalf("Requests = %v, want the newest %d", f.Requests, maxRequests)
 	}
 }
