@@ -56,6 +56,16 @@
 // work finishes, not the order of asking: replies are matched by id. A reply
 // to an id nobody waits for is dropped.
 //
+// # The event bus
+//
+// The daemon publishes on $PM2_HOME/pub.sock (axon pub-emitter): every frame
+// is [s:topic, j:data], sent to every connected socket, and nothing is ever
+// read from a subscriber. Subscribe only reads. Topics are process:event
+// (data {event, process, at}; process is the app's whole pm2_env, environment
+// included, so only its name, namespace and pm_id are decoded), log:out and
+// log:err (every line of every app: a subscriber must keep reading, or the
+// daemon buffers for it), and pm2:kill.
+//
 // # The process list
 //
 // getMonitorData's result is an array of {pid, name, pm_id, monit, pm2_env}.

@@ -5,6 +5,7 @@ package rpc
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -163,5 +164,55 @@ func TestRealDaemonAgreesWithJlist(t *testing.T) {
 	}
 	if !slices.ContainsFunc(methods, func(m Method) bool { return m.Name == "getMonitorData" }) {
 		t.Errorf("methods %v lack getMonitorData", methods)
+	}
+}
+
+func TestRealDaemonPublishesProcessEvents(t *testing.T) {
+	pm2 := requireRealPM2(t)
+	pm2.run("ping") // spawns the daemon
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	events, err := Subscribe(ctx, pm2.home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eco := filepath.Join(t.TempDir(), "ecosystem.json")
+	os.WriteFile(eco, []byte(`{"apps":[{"name":"sleeper","script":"/bin/sleep","args":["300"],"interpreter":"none","namespace":"t"}]}`), 0o644)
+	pm2.run("start", eco)
+	seen := map[string]bool{}
+	for !seen["online"] {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatalf("the bus closed; process events seen: %v", seen)
+			}
+			if ev.Topic != "process:event" {
+				continue
+			}
+			var pe ProcessEvent
+			if err := json.Unmarshal(ev.Data, &pe); err != nil {
+				t.Fatalf("process:event data: %v", err)
+			}
+			if pe.Process.Name == "sleeper" && pe.Process.Namespace == "t" && pe.At > 0 {
+				seen[pe.Event] = true
+			}
+		case <-ctx.Done():
+			t.Fatalf("no online event for sleeper; seen %v", seen)
+		}
+	}
+	pm2.run("stop", "sleeper")
+	for !seen["stop"] && !seen["exit"] {
+		select {
+		case ev := <-events:
+			var pe ProcessEvent
+			if ev.Topic == "process:event" && json.Unmarshal(ev.Data, &pe) == nil && pe.Process.Name == "sleeper" {
+				seen[pe.Event] = true
+			}
+		case <-ctx.Done():
+			t.Fatalf("no stop/exit event for sleeper; seen %v", seen)
+		}
+	}
+	cancel()
+	for range events { // the channel closes once ctx ends
 	}
 }
