@@ -17,6 +17,7 @@ type StatusOptions struct {
 	Services []string
 	JSON     bool
 	Watch    bool
+	Interval time.Duration // with Watch: redraw at least this often
 	Check    bool
 	Verbose  bool
 }
@@ -36,6 +37,9 @@ running without a healthcheck). Exit 7 when the engine does not answer, 8 when
 PM2 does not (what is known is still printed).`,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Services = f.services(args)
+			if opts.Interval <= 0 {
+				return exitcode.Errorf(exitcode.Usage, "--interval %s: want a positive duration (1s, 500ms)", opts.Interval)
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -43,7 +47,8 @@ PM2 does not (what is known is still printed).`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the rows as JSON")
-	cmd.Flags().BoolVar(&opts.Watch, "watch", false, "redraw every second until interrupted")
+	cmd.Flags().BoolVar(&opts.Watch, "watch", false, "redraw on every change (PM2, engine or shim) and every --interval, until interrupted")
+	cmd.Flags().DurationVar(&opts.Interval, "interval", time.Second, "with --watch: redraw at least this often (uptimes move)")
 	cmd.Flags().BoolVar(&opts.Check, "check", false, "exit 6 unless every selected service is healthy")
 	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "say where PM2's view came from (RPC socket or pm2 jlist)")
 	return cmd
@@ -70,6 +75,10 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 		defer e.Close()
 		src.Engine = e
 	}
+	var changes <-chan struct{}
+	if opts.Watch {
+		changes = status.Changes(ctx, src, keys)
+	}
 	for {
 		rep := status.Collect(ctx, src, keys)
 		rep.EngineErr = engineErr
@@ -85,10 +94,25 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(time.Second):
+		case <-changes:
+			// A change rarely comes alone (PM2's event, the engine's, the
+			// state file): gather the burst into one redraw.
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(watchSettle):
+			}
+			select { // the burst's later signals are in this redraw
+			case <-changes:
+			default:
+			}
+		case <-time.After(opts.Interval): // uptimes move
 		}
 	}
 }
+
+// watchSettle is how long a watch waits after a change before redrawing.
+const watchSettle = 50 * time.Millisecond
 
 func renderStatus(f *Factory, opts *StatusOptions, rep status.Report) error {
 	if opts.Verbose {

@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -172,4 +173,60 @@ func TestStatusWithDeadEngineShowsPM2AndExits7(t *testing.T) {
 	if code != 7 || rows["good"].PM2.Status != "online" || rows["good"].PM2.PID == 0 {
 		t.Fatalf("exit %d, row %+v; want 7 with PM2's part", code, rows["good"])
 	}
+}
+
+// status --watch redraws when something changes, not only on its clock: with
+// --interval 1h every block after the first comes from a change (a PM2 event,
+// an engine event or a state file the shim wrote).
+func TestStatusWatchRedrawsOnChanges(t *testing.T) {
+	e := fixtureApp(t, "2s", "", "")
+	e.MustRun("start", "app")
+	cmd := exec.Command(e.Bin, "status", "--watch", "--interval", "1h", "--json", "app")
+	cmd.Dir = e.P.Dir
+	cmd.Env = append(append(e.PM2.Env(), "PM2DOCK_PM2="+e.PM2.Bin), e.Env...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	blocks := make(chan []statusRow, 100)
+	go func() {
+		dec := json.NewDecoder(out)
+		for {
+			var rows []statusRow
+			if dec.Decode(&rows) != nil {
+				close(blocks)
+				return
+			}
+			blocks <- rows
+		}
+	}()
+	until := func(what string, ok func(statusRow) bool) time.Duration {
+		t.Helper()
+		t0 := time.Now()
+		deadline := time.After(20 * time.Second)
+		for {
+			select {
+			case rows, open := <-blocks:
+				if !open {
+					t.Fatalf("status --watch ended waiting for %s", what)
+				}
+				if len(rows) == 1 && ok(rows[0]) {
+					return time.Since(t0)
+				}
+			case <-deadline:
+				t.Fatalf("status --watch never showed %s", what)
+			}
+		}
+	}
+	until("the healthy app", func(r statusRow) bool { return r.State == "healthy" })
+	e.PM2.Run("stop", "app")
+	lag := until("the stop", func(r statusRow) bool { return r.State == "stopped" })
+	t.Logf("status --watch showed pm2 stop %v after it returned", lag)
+	go e.Run("start", "app")
+	lag = until("the start", func(r statusRow) bool { return r.State == "healthy" })
+	t.Logf("status --watch showed the app healthy %v after start was asked", lag)
 }
