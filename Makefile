@@ -42,7 +42,7 @@ fuzz:
 FAULT_RUNS ?= 3
 faults: provision
 	set -o pipefail; PM2DOCK_E2E=1 PM2DOCK_E2E_DISALLOW_SKIP=1 PM2DOCK_FAULT_DOCKERD=1 $(GO) test -count=$(FAULT_RUNS) -timeout $(E2E_TIMEOUT) \
-	  -run 'TestFault|TestStoreKeeps|TestFullLog|TestChatty|TestHostile|TestHangingAlert' -v ./test/e2e/ | tee /tmp/pm2dock-faults.log | scripts/fault-table.sh
+	  -run 'TestFault|TestStoreKeeps|TestFullLog|TestChatty|TestHostile|TestHangingAlert|TestShellMetacharacters' -v ./test/e2e/ | tee /tmp/pm2dock-faults.log | scripts/fault-table.sh
 
 # test/e2e, and the tests of single packages against a real PM2 daemon (they
 # skip without PM2DOCK_E2E=1, so the unit run does not hold them).

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -506,4 +507,56 @@ func vmHWM(pid int) int {
 		}
 	}
 	return 0
+}
+
+// A workspace folder and compose values full of shell metacharacters: nothing
+// runs through a shell, so they reach the container verbatim and nothing runs.
+func TestShellMetacharactersInPathsAndValuesRunNothing(t *testing.T) {
+	h.Require(t)
+	h.RequireImage(t, h.FixtureImage)
+	canary := filepath.Join(t.TempDir(), "pwned")
+	value := "x; touch " + canary + "a && touch " + canary + "b | `touch " + canary + "c` $$(touch " + canary + "d)"
+	e := newStack(t, "", "")
+	hostile := filepath.Join(e.P.Dir, "my stack;$(touch "+canary+"e)'\"`touch "+canary+"f`")
+	if err := os.MkdirAll(hostile, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	compose, _ := os.ReadFile(filepath.Join(e.P.Dir, "compose.yaml"))
+	os.WriteFile(filepath.Join(hostile, "compose.yaml"), append(compose, fmt.Sprintf(`services:
+  app:
+    image: %s
+    stop_grace_period: 2s
+    healthcheck: {test: ["CMD", "/fixture", "health"], interval: 300ms, timeout: 2s, retries: 1}
+    environment:
+      FIXTURE_LOG_RATE: "20"
+      FIXTURE_LOG_TEXT: %q
+`, h.FixtureImage, value)...), 0o644)
+	e.P.Dir = hostile
+	e.MustRun("start", "app")
+	want := strings.ReplaceAll(value, "$$", "$") // compose's escape for a literal $
+	var env []string
+	raw := h.Docker(t, "", "inspect", "--format", "{{json .Config.Env}}", e.Running("app").ID)
+	if err := json.Unmarshal([]byte(raw), &env); err != nil || !slices.Contains(env, "FIXTURE_LOG_TEXT="+want) {
+		t.Fatalf("container env %q (%v), want FIXTURE_LOG_TEXT=%s verbatim", env, err, want)
+	}
+	eventually(t, 10*time.Second, "a line with the value is stored", func() bool {
+		for _, r := range e.logs("app") {
+			if strings.HasSuffix(r.Msg, want) {
+				return true
+			}
+		}
+		return false
+	})
+	if rows, code := e.status("app"); code != 0 || rows["app"].State != "healthy" {
+		t.Fatalf("status in the folder: exit %d, %+v", code, rows)
+	}
+	e.invariants("app", "app", "running")
+	e.MustRun("stop", "app")
+	e.invariants("app", "app", "stopped")
+	for _, s := range []string{"a", "b", "c", "d", "e", "f"} {
+		if _, err := os.Stat(canary + s); err == nil {
+			t.Errorf("%s exists: something ran a shell", canary+s)
+		}
+	}
+	faultRow(t, "shell metacharacters in the workspace path and compose values", 0, 0)
 }
