@@ -219,6 +219,7 @@ func (s *Stack) startOne(ctx context.Context, key string, force bool, r *Result,
 			return s.PM2.Start(ctx, s.Ecosystem, []string{key})
 		})
 		if err != nil {
+			state.WithdrawReset(s.Profile.StateDir, key, token) // no shim of this request: the next PM2 restart must not clear the history
 			r.Outcome, r.Err = "failed", err
 			return
 		}

@@ -88,6 +88,13 @@ func RequestReset(dir, service string) (string, error) {
 	return token, f.Close()
 }
 
+// WithdrawReset removes the marker of a request that started no shim.
+func WithdrawReset(dir, service, token string) {
+	if isToken(token) {
+		os.Remove(resetPrefix(dir, service) + token)
+	}
+}
+
 // PendingResets returns the tokens of the markers no shim has taken yet.
 func PendingResets(dir, service string) []string {
 	entries, _ := os.ReadDir(dir)

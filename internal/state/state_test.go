@@ -60,6 +60,9 @@ func TestResetTokensAreTakenOnceEach(t *testing.T) {
 	if got := PendingResets(dir, "db"); len(got) != 2 {
 		t.Fatalf("PendingResets = %v, want both requests", got)
 	}
+	withdrawn, _ := RequestReset(dir, "db")
+	WithdrawReset(dir, "db", withdrawn)
+	WithdrawReset(dir, "db", "../../etc/passwd") // not a token: nothing happens
 	got := TakeReset(dir, "db")
 	if len(got) != 2 || !slices.Contains(got, first) || !slices.Contains(got, second) {
 		t.Fatalf("TakeReset = %v, want %q and %q: a second request must not replace the first", got, first, second)
