@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -110,12 +111,13 @@ func logsRun(ctx context.Context, f *Factory, opts *LogsOptions) error {
 	w := bufio.NewWriterSize(f.IO.Out, 64<<10)
 	defer w.Flush()
 	var buf []byte
+	var st stamper
 	for it.Next() {
 		buf = buf[:0]
 		if opts.JSON {
 			buf = it.Record().AppendJSON(buf)
 		} else {
-			buf = appendText(buf, it.Record())
+			buf = appendText(buf, &st, it.Record())
 		}
 		buf = append(buf, '\n')
 		if _, err := w.Write(buf); err != nil {
@@ -163,8 +165,8 @@ func logsTarget(f *Factory, asked []string) (*profile.Stores, []string, error) {
 
 // appendText formats DESIGN §3's text line; invalid UTF-8 and control bytes
 // are escaped so a terminal shows exactly what was stored.
-func appendText(b []byte, r logstore.Record) []byte {
-	b = r.TS.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
+func appendText(b []byte, st *stamper, r logstore.Record) []byte {
+	b = st.append(b, r.TS)
 	b = append(b, ' ')
 	b = append(b, r.Service...)
 	b = append(b, ' ')
@@ -187,6 +189,25 @@ func appendText(b []byte, r logstore.Record) []byte {
 		m = m[size:]
 	}
 	return b
+}
+
+// stamper writes record times as 2006-01-02T15:04:05.000Z (UTC), formatting
+// the date and clock once per second: records come in time order, and the
+// general formatter was a third of the cost of printing a window.
+type stamper struct {
+	sec    int64
+	prefix []byte // "2006-01-02T15:04:05." of sec
+}
+
+func (s *stamper) append(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	if sec := t.Unix(); sec != s.sec || s.prefix == nil {
+		s.sec = sec
+		s.prefix = t.AppendFormat(s.prefix[:0], "2006-01-02T15:04:05.")
+	}
+	ms := t.Nanosecond() / 1e6
+	b = append(b, s.prefix...)
+	return append(b, byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
 }
 
 // printable reports whether msg is plain printable ASCII (the common case),
