@@ -66,6 +66,15 @@ func (f *Factory) Profile(ctx context.Context, extraEnv ...string) (*profile.Pro
 	return profile.Load(ctx, profile.Options{File: f.File, Dir: dir, Env: append(f.Environ(), extraEnv...)})
 }
 
+// ProfileView loads the profile for a read-only view (see profile.Options.View).
+func (f *Factory) ProfileView(ctx context.Context) (*profile.Profile, error) {
+	dir, err := f.dir()
+	if err != nil {
+		return nil, err
+	}
+	return profile.Load(ctx, profile.Options{File: f.File, Dir: dir, Env: f.Environ(), View: true})
+}
+
 // Engine connects to the Docker engine (exit 7 when it does not answer).
 func (f *Factory) Engine(ctx context.Context) (*engine.Engine, error) {
 	e, _, err := engine.Connect(ctx, 10*time.Second)

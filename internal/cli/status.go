@@ -55,7 +55,7 @@ PM2 does not (what is known is still printed).`,
 }
 
 func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
-	p, err := f.Profile(ctx)
+	p, err := f.ProfileView(ctx)
 	if err != nil {
 		return err
 	}

@@ -159,3 +159,33 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+// A view (status) reads the same project, and reads one whose compose file
+// breaks the schema mid-edit; the commands that act refuse it.
+func TestViewSkipsOnlyTheComposeSchema(t *testing.T) {
+	dir := workspace(t, "services:\n  db: {service: postgres}\n")
+	full, err := load(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	view, err := Load(context.Background(), Options{Dir: dir, Env: []string{"PGPW=x"}, View: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, _ := full.Service("db")
+	vs, _ := view.Service("db")
+	if view.Project.Name != full.Project.Name || view.Namespace != full.Namespace || vs.Compose != fs.Compose ||
+		vs.StopGrace() != fs.StopGrace() || strings.Join(view.Keys(), ",") != strings.Join(full.Keys(), ",") {
+		t.Fatalf("view %q %q %+v differs from the full load %q %q %+v", view.Project.Name, view.Namespace, vs, full.Project.Name, full.Namespace, fs)
+	}
+	write(t, filepath.Join(dir, "compose.yaml"), strings.Replace(composeYAML, "      - ignored\n", "", 1)+"    healthchek: {}\n")
+	if _, err := load(t, dir); exitcode.FromError(err) != exitcode.Usage || !strings.Contains(err.Error(), "healthchek") {
+		t.Fatalf("full load of a schema error: %v, want exit 2 naming the key", err)
+	}
+	if _, err := Load(context.Background(), Options{Dir: dir, Env: []string{"PGPW=x"}, View: true}); err != nil {
+		t.Fatalf("view of a compose file mid-edit: %v", err)
+	}
+	if _, err := Load(context.Background(), Options{Dir: dir, View: true}); exitcode.FromError(err) != exitcode.Usage {
+		t.Fatalf("view still interpolates: %v, want exit 2 for the missing PGPW", err)
+	}
+}
