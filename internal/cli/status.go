@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/pm2"
 	"github.com/pm2dock/pm2dock/internal/status"
@@ -68,6 +69,8 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 			return err
 		}
 	}
+	ctx, cancel := context.WithCancel(ctx) // the watchers end with the command
+	defer cancel()
 	src := status.Sources{Profile: p, PM2Home: pm2.Home(f.Getenv), Now: f.Now,
 		CLI: func() (*pm2.CLI, error) { return f.PM2(p.Dir) }}
 	e, engineErr := f.Engine(ctx)
@@ -76,10 +79,21 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 		src.Engine = e
 	}
 	var changes <-chan struct{}
+	stopWatch := func() {}
 	if opts.Watch {
-		changes = status.Changes(ctx, src, keys)
+		wctx, c := context.WithCancel(ctx)
+		changes, stopWatch = status.Changes(wctx, src, keys), c
 	}
 	for {
+		if opts.Watch && src.Engine == nil { // an engine that was down may be back
+			if e, _, err := engine.Connect(ctx, time.Second); err == nil {
+				defer e.Close() // once: src.Engine is set from now on
+				src.Engine, engineErr = e, nil
+				stopWatch() // and watch its events too
+				wctx, c := context.WithCancel(ctx)
+				changes, stopWatch = status.Changes(wctx, src, keys), c
+			}
+		}
 		rep := status.Collect(ctx, src, keys)
 		rep.EngineErr = engineErr
 		if opts.Watch && f.IO.IsStdoutTTY() {

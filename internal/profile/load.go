@@ -74,6 +74,10 @@ func Load(ctx context.Context, opts Options) (*Profile, error) {
 		return nil, usage(fmt.Errorf("%s (for %s): %w", composeFiles(p), where(p.Path, p.Dir), err),
 			"fix the compose file; `docker compose config` in "+p.Dir+" shows the same error")
 	}
+	if opts.View && p.Project.Name == "" { // compose checks this only when it validates
+		return nil, usage(fmt.Errorf("%s (for %s): project name must not be empty", composeFiles(p), where(p.Path, p.Dir)),
+			"set `name:` in the compose file or compose.project in "+FileName)
+	}
 	if p.Compose.Project == "" {
 		p.Compose.Project = p.Project.Name
 	}

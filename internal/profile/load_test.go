@@ -189,3 +189,19 @@ func TestViewSkipsOnlyTheComposeSchema(t *testing.T) {
 		t.Fatalf("view still interpolates: %v, want exit 2 for the missing PGPW", err)
 	}
 }
+
+// Compose refuses an empty project name only when it validates: a view must
+// refuse it too, or status would match apps of any namespace.
+func TestViewRefusesAnEmptyProjectName(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "___")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "compose.yaml"), "services:\n  db: {image: x}\n")
+	for _, view := range []bool{false, true} {
+		_, err := Load(context.Background(), Options{Dir: dir, View: view})
+		if exitcode.FromError(err) != exitcode.Usage || !strings.Contains(err.Error(), "project name") {
+			t.Errorf("view %v: err %v, want exit 2 about the project name", view, err)
+		}
+	}
+}

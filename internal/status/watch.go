@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/moby/moby/client"
@@ -23,11 +24,12 @@ var (
 
 // Changes signals when the view of keys may have changed, from the same three
 // sources Collect joins: a PM2 process event of one of the services (the
-// daemon's event bus), an engine event of the project's containers, or a state
-// file written by a shim. Signals coalesce (the channel holds one). A source
-// that is not there — no daemon yet, the engine down — is tried again each
-// RetryAfter, so a watch started before the stack picks it up. Uptimes move
-// anyway: a watcher also redraws on its own clock.
+// daemon's event bus), an engine event of one of their containers, or a state
+// file written by a shim. Signals coalesce (the channel holds one). A PM2
+// daemon that is not there (yet, or any more) is looked for each RetryAfter,
+// so a watch started before the stack picks it up; the engine is watched as
+// src has it (nil: not at all — the caller reconnects and calls again).
+// Uptimes move anyway: a watcher also redraws on its own clock.
 func Changes(ctx context.Context, src Sources, keys []string) <-chan struct{} {
 	out := make(chan struct{}, 1)
 	signal := func() {
@@ -37,26 +39,29 @@ func Changes(ctx context.Context, src Sources, keys []string) <-chan struct{} {
 		}
 	}
 	go watchPM2(ctx, src, keys, signal)
-	go watchEngine(ctx, src, signal)
+	go watchEngine(ctx, src, keys, signal)
 	go watchStateFiles(ctx, src, keys, signal)
 	return out
 }
 
 func watchPM2(ctx context.Context, src Sources, keys []string, signal func()) {
-	for ctx.Err() == nil {
+	for first := true; ctx.Err() == nil; first = false {
 		events, err := rpc.Subscribe(ctx, src.PM2Home)
 		if err == nil {
-			signal() // a daemon came (back): the list may differ
-			for ev := range events {
+			if !first {
+				signal() // a daemon came back: the list may differ
+			}
+			for ev := range events { // always read on: the daemon buffers what is not
 				if ev.Topic == "pm2:kill" {
 					signal()
 					continue
 				}
-				var pe rpc.ProcessEvent
-				if ev.Topic != "process:event" || json.Unmarshal(ev.Data, &pe) != nil {
+				if ev.Topic != "process:event" {
 					continue // log lines, mostly
 				}
-				if pe.Process.Namespace == src.Profile.Namespace && slices.Contains(keys, pe.Process.Name) {
+				var pe rpc.ProcessEvent
+				json.Unmarshal(ev.Data, &pe) // a field of another type spoils only that field
+				if pe.Process.Name != "" && pe.Process.Namespace == src.Profile.Namespace && slices.Contains(keys, pe.Process.Name) {
 					signal()
 				}
 			}
@@ -66,9 +71,19 @@ func watchPM2(ctx context.Context, src Sources, keys []string, signal func()) {
 	}
 }
 
-func watchEngine(ctx context.Context, src Sources, signal func()) {
+// watchEngine signals on the engine's events for the containers of keys'
+// compose services. exec_* events are left out: every healthcheck probe makes
+// three, and redrawing on them would redraw several times a second for
+// nothing (a health change has its own health_status event).
+func watchEngine(ctx context.Context, src Sources, keys []string, signal func()) {
 	if src.Engine == nil {
-		return // the caller reports the engine down; a watch does not reconnect it
+		return
+	}
+	services := map[string]bool{}
+	for _, k := range keys {
+		if svc, err := src.Profile.Service(k); err == nil {
+			services[svc.Compose] = true
+		}
 	}
 	f := client.Filters{}.Add("type", "container").Add("label", engine.LabelProject+"="+src.Profile.Project.Name)
 	for ctx.Err() == nil {
@@ -78,11 +93,13 @@ func watchEngine(ctx context.Context, src Sources, signal func()) {
 			select {
 			case <-ctx.Done():
 				return
-			case _, ok := <-evs.Messages:
+			case ev, ok := <-evs.Messages:
 				if !ok {
 					break read
 				}
-				signal()
+				if !strings.HasPrefix(string(ev.Action), "exec_") && services[ev.Actor.Attributes[engine.LabelService]] {
+					signal()
+				}
 			case <-evs.Err:
 				break read
 			}
@@ -93,20 +110,21 @@ func watchEngine(ctx context.Context, src Sources, signal func()) {
 }
 
 // watchStateFiles polls the state files: a shim replaces its file on every
-// change (rename), so the modification time and size tell.
+// change (a rename: a new file), so the file's identity, modification time
+// and size tell.
 func watchStateFiles(ctx context.Context, src Sources, keys []string, signal func()) {
-	type stamp struct {
-		mod  time.Time
-		size int64
-	}
-	look := func() []stamp {
-		out := make([]stamp, len(keys))
+	look := func() []os.FileInfo {
+		out := make([]os.FileInfo, len(keys))
 		for i, k := range keys {
-			if fi, err := os.Stat(state.Path(src.Profile.StateDir, k)); err == nil {
-				out[i] = stamp{fi.ModTime(), fi.Size()}
-			}
+			out[i], _ = os.Stat(state.Path(src.Profile.StateDir, k))
 		}
 		return out
+	}
+	same := func(a, b os.FileInfo) bool {
+		if a == nil || b == nil {
+			return a == nil && b == nil
+		}
+		return os.SameFile(a, b) && a.ModTime().Equal(b.ModTime()) && a.Size() == b.Size()
 	}
 	last := look()
 	t := time.NewTicker(StatePoll)
@@ -117,10 +135,11 @@ func watchStateFiles(ctx context.Context, src Sources, keys []string, signal fun
 			return
 		case <-t.C:
 		}
-		if now := look(); !slices.Equal(now, last) {
-			last = now
+		now := look()
+		if !slices.EqualFunc(now, last, same) {
 			signal()
 		}
+		last = now
 	}
 }
 
