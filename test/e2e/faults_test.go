@@ -401,11 +401,21 @@ func TestFaultKill9DuringPreflight(t *testing.T) {
 	h.RequireImage(t, h.FixtureImage)
 	reg := h.StartRegistry(t)
 	ref := reg.Push(h.FixtureImage, "pm2dock/preflight:"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	// The image's layers are all local, so a pull is only its manifest: held
+	// for 3 s, the preflight lasts long enough to be caught (it was missed once).
+	ref = reg.Slow(3*time.Second) + strings.TrimPrefix(ref, reg.Addr)
 	e := newStack(t, "services:\n  app:\n    image: "+ref+"\n    stop_grace_period: 2s\n", "services:\n  app: {pull: always}\n")
 	go e.Run("start", "app")
 	var shim int
+	var raw []byte
+	defer func() {
+		if t.Failed() {
+			t.Logf("the last state read: %s", raw)
+		}
+	}()
 	eventually(t, 20*time.Second, "a shim in preflight (pulling)", func() bool {
-		raw, err := os.ReadFile(filepath.Join(e.P.Dir, ".pm2dock", "state", "app.json"))
+		var err error
+		raw, err = os.ReadFile(filepath.Join(e.P.Dir, ".pm2dock", "state", "app.json"))
 		if err != nil || !strings.Contains(string(raw), `"phase": "preflight"`) {
 			return false
 		}

@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -68,6 +71,28 @@ func (r *Registry) Push(src, repoTag string) string {
 	Docker(r.t, "", "rmi", ref)
 	r.t.Cleanup(func() { TryDocker("", "rmi", "-f", ref) })
 	return ref
+}
+
+// Slow returns the host:port of a proxy to this registry that holds every
+// manifest request for d, so that a pull through it takes at least d however
+// small the image, and lasts long enough to be caught in the act.
+func (r *Registry) Slow(d time.Duration) string {
+	r.t.Helper()
+	target, _ := url.Parse("http://" + r.Addr)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if strings.Contains(req.URL.Path, "/manifests/") {
+			time.Sleep(d)
+		}
+		proxy.ServeHTTP(w, req)
+	})}
+	go srv.Serve(l)
+	r.t.Cleanup(func() { srv.Close() })
+	return l.Addr().String()
 }
 
 // FreePort returns a TCP port that was free on 127.0.0.1 a moment ago.
