@@ -223,6 +223,21 @@ func TestStatusWatchRedrawsOnChanges(t *testing.T) {
 		}
 	}
 	until("the healthy app", func(r statusRow) bool { return r.State == "healthy" })
+	// Steady state, healthchecks every 300 ms: nothing changes, so (almost) no
+	// redraws — each probe's exec_* engine events are not changes.
+	quiet := 0
+	for end := time.After(3 * time.Second); end != nil; {
+		select {
+		case <-blocks:
+			quiet++
+		case <-end:
+			end = nil
+		}
+	}
+	t.Logf("%d redraws in 3 s of steady state", quiet)
+	if quiet > 2 {
+		t.Errorf("%d redraws in 3 s while nothing changed: a redraw storm", quiet)
+	}
 	e.PM2.Run("stop", "app")
 	lag := until("the stop", func(r statusRow) bool { return r.State == "stopped" })
 	t.Logf("status --watch showed pm2 stop %v after it returned", lag)
