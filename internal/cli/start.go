@@ -60,8 +60,14 @@ func newStartLike(f *Factory, runF func(*StartOptions) error, restart bool, use,
 }
 
 // prepare loads the profile and everything start, stop and restart share.
-func prepare(ctx context.Context, f *Factory, keys []string) (*stack.Stack, []string, error) {
-	p, err := f.Profile(ctx)
+// stop loads it as a view (see profile.Options.View): a stack must stay
+// stoppable while its compose file is mid-edit.
+func prepare(ctx context.Context, f *Factory, keys []string, view bool) (*stack.Stack, []string, error) {
+	load := f.Profile
+	if view {
+		load = func(ctx context.Context, _ ...string) (*profile.Profile, error) { return f.ProfileView(ctx) }
+	}
+	p, err := load(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -86,7 +92,7 @@ func prepare(ctx context.Context, f *Factory, keys []string) (*stack.Stack, []st
 }
 
 func startRun(ctx context.Context, f *Factory, opts *StartOptions) error {
-	st, keys, err := prepare(ctx, f, opts.Services)
+	st, keys, err := prepare(ctx, f, opts.Services, false)
 	if err != nil {
 		return err
 	}
@@ -224,7 +230,7 @@ service left running without a shim is stopped too.`,
 			if runF != nil {
 				return runF(args)
 			}
-			st, keys, err := prepare(c.Context(), f, f.services(args))
+			st, keys, err := prepare(c.Context(), f, f.services(args), true)
 			if err != nil {
 				return err
 			}

@@ -570,3 +570,27 @@ func TestShellMetacharactersInPathsAndValuesRunNothing(t *testing.T) {
 	}
 	faultRow(t, "shell metacharacters in the workspace path and compose values", 0, 0)
 }
+
+// The compose file edited into a schema error while the stack runs: the shims
+// keep going, status still shows the stack and stop still stops it (views),
+// and start refuses, naming the key.
+func TestFaultComposeBrokenWhileRunning(t *testing.T) {
+	e := seqFixture(t, "")
+	e.MustRun("start", "app")
+	compose, err := os.ReadFile(filepath.Join(e.P.Dir, "compose.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.P.WriteFile("compose.yaml", string(compose)+"    healthchek: {test: [\"CMD\", \"true\"]}\n")
+	if rows, code := e.status("app"); code != 0 || rows["app"].State != "healthy" {
+		t.Fatalf("status with compose mid-edit: exit %d, %+v", code, rows["app"])
+	}
+	if _, errOut, code := e.Run("start", "app"); code != 2 || !strings.Contains(errOut, "healthchek") {
+		t.Fatalf("start with a schema error: exit %d\n%s\nwant 2 naming the key", code, errOut)
+	}
+	e.invariants("app", "app", "running")
+	stopped := time.Now()
+	e.MustRun("stop", "app")
+	e.invariants("app", "app", "stopped")
+	faultRow(t, "compose file broken while running, then pm2dock stop", time.Since(stopped), e.allSeqsOnce("app", "app"))
+}
