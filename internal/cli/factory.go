@@ -59,20 +59,20 @@ func (f *Factory) dir() (string, error) {
 
 // Profile loads the profile with extra environment appended to the process's.
 func (f *Factory) Profile(ctx context.Context, extraEnv ...string) (*profile.Profile, error) {
-	dir, err := f.dir()
-	if err != nil {
-		return nil, err
-	}
-	return profile.Load(ctx, profile.Options{File: f.File, Dir: dir, Env: append(f.Environ(), extraEnv...)})
+	return f.loadProfile(ctx, false, extraEnv...)
 }
 
 // ProfileView loads the profile for a read-only view (see profile.Options.View).
 func (f *Factory) ProfileView(ctx context.Context) (*profile.Profile, error) {
+	return f.loadProfile(ctx, true)
+}
+
+func (f *Factory) loadProfile(ctx context.Context, view bool, extraEnv ...string) (*profile.Profile, error) {
 	dir, err := f.dir()
 	if err != nil {
 		return nil, err
 	}
-	return profile.Load(ctx, profile.Options{File: f.File, Dir: dir, Env: f.Environ(), View: true})
+	return profile.Load(ctx, profile.Options{File: f.File, Dir: dir, Env: append(f.Environ(), extraEnv...), View: view})
 }
 
 // Engine connects to the Docker engine (exit 7 when it does not answer).

@@ -63,11 +63,7 @@ func newStartLike(f *Factory, runF func(*StartOptions) error, restart bool, use,
 // stop loads it as a view (see profile.Options.View): a stack must stay
 // stoppable while its compose file is mid-edit.
 func prepare(ctx context.Context, f *Factory, keys []string, view bool) (*stack.Stack, []string, error) {
-	load := f.Profile
-	if view {
-		load = func(ctx context.Context, _ ...string) (*profile.Profile, error) { return f.ProfileView(ctx) }
-	}
-	p, err := load(ctx)
+	p, err := f.loadProfile(ctx, view)
 	if err != nil {
 		return nil, nil, err
 	}
