@@ -39,7 +39,7 @@ func alertHook(f *Factory, p *profile.Profile) func(alert.Alert) {
 }
 
 func launchDelivery(f *Factory, p *profile.Profile, sp spooled) error {
-	dir := filepath.Join(p.StateDir, "alerts")
+	dir := p.StateDir.AlertSpool()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func launchDelivery(f *Factory, p *profile.Profile, sp spooled) error {
 	if err != nil {
 		return err
 	}
-	logf, err := os.OpenFile(filepath.Join(p.StateDir, "alerts.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	logf, err := os.OpenFile(p.StateDir.AlertLog(), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err
 	}

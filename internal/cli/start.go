@@ -101,7 +101,7 @@ func startRun(ctx context.Context, f *Factory, opts *StartOptions) error {
 	if err := ecosystem.Write(st.Ecosystem, eco); err != nil {
 		return err
 	}
-	if err := handoff.Write(p.StateDir, p.ReferencedVars(), f.Environ()); err != nil {
+	if err := handoff.Write(p.StateDir.Handoff(), p.ReferencedVars(), f.Environ()); err != nil {
 		return err
 	}
 	for _, k := range keys {

@@ -25,6 +25,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/pm2dock/pm2dock/internal/atomicfile"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/profile"
 )
@@ -71,7 +72,7 @@ func Build(p *profile.Profile, bin string, keys []string) (*File, error) {
 		} else {
 			args = append(args, "--dir", p.Dir)
 		}
-		args = append(args, "--state-dir", p.StateDir)
+		args = append(args, "--state-dir", string(p.StateDir))
 		f.Apps = append(f.Apps, App{
 			Name: s.Key, Namespace: p.Namespace, Script: bin, Args: args,
 			Interpreter: "none", ExecMode: "fork", Cwd: p.Dir,
@@ -87,7 +88,7 @@ func Build(p *profile.Profile, bin string, keys []string) (*File, error) {
 }
 
 // Path is where pm2dock keeps the ecosystem it hands to PM2.
-func Path(p *profile.Profile) string { return filepath.Join(p.StateDir, "ecosystem.json") }
+func Path(p *profile.Profile) string { return p.StateDir.Ecosystem() }
 
 // Write writes f to path (0644) atomically.
 func Write(path string, f *File) error {
@@ -98,21 +99,9 @@ func Write(path string, f *File) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("write ecosystem: %w", err)
 	}
-	// A temporary file of its own: concurrent `pm2dock start`s write it too.
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".ecosystem.*.tmp")
-	if err != nil {
+	// Concurrent `pm2dock start`s write it too: each through a temporary of its own.
+	if err := atomicfile.Write(path, append(raw, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write ecosystem: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(append(raw, '\n'))
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write ecosystem: %w", err)
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }

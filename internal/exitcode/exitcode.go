@@ -56,6 +56,10 @@ func NoRestart() []int {
 	return []int{int(Usage), int(ImageMissing), int(PortConflict), int(CrashLoop), int(NotHealthy)}
 }
 
+// PM2Restarts reports whether PM2 restarts a shim that exits with code: the
+// "yes" rows of the table (an unexpected container exit, the engine gone).
+func PM2Restarts(code Code) bool { return code == Error || code == EngineDown }
+
 // Help renders the table for the EXIT STATUS section of every command's help.
 func Help() string {
 	var b strings.Builder

@@ -20,18 +20,17 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/pm2dock/pm2dock/internal/atomicfile"
 )
 
-// FileName is the handoff file's name inside state_dir.
-const FileName = "handoff.env"
-
-// Write stores the referenced variables that env sets into dir/handoff.env
-// (0600). A variable this shell does not set keeps the value an earlier start
+// Write stores the referenced variables that env sets into the handoff file at
+// path (0600; state.Dir.Handoff). A variable this shell does not set keeps the value an earlier start
 // handed over: `pm2dock restart auth` from a second terminal must not strip the
 // database password the first one exported.
-func Write(dir string, names []string, env []string) error {
+func Write(path string, names []string, env []string) error {
 	set := map[string]string{}
-	prev, err := Read(dir)
+	prev, err := Read(path)
 	if err != nil {
 		return err
 	}
@@ -47,32 +46,24 @@ func Write(dir string, names []string, env []string) error {
 			fmt.Fprintf(&b, "%s=%s\n", n, strconv.Quote(v))
 		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write %s: %w", FileName, err)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+FileName+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", FileName, err)
+	if err := atomicfile.Write(path, b.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b.Bytes()); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", FileName, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), filepath.Join(dir, FileName)) // CreateTemp made it 0600
+	return nil
 }
 
-// Read returns the variables of dir/handoff.env as KEY=VALUE; none when absent.
-func Read(dir string) ([]string, error) {
-	raw, err := os.ReadFile(filepath.Join(dir, FileName))
+// Read returns the variables of the handoff file at path as KEY=VALUE; none
+// when it is absent.
+func Read(path string) ([]string, error) {
+	raw, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", FileName, err)
+		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	var out []string
 	sc := bufio.NewScanner(bytes.NewReader(raw))
@@ -85,7 +76,7 @@ func Read(dir string) ([]string, error) {
 		k, q, ok := strings.Cut(line, "=")
 		v, err := strconv.Unquote(q)
 		if !ok || err != nil {
-			return nil, fmt.Errorf("%s:%d: malformed line", filepath.Join(dir, FileName), n)
+			return nil, fmt.Errorf("%s:%d: malformed line", path, n)
 		}
 		out = append(out, k+"="+v)
 	}

@@ -8,20 +8,20 @@ import (
 )
 
 func TestWriteKeepsOnlyReferencedNamesAndEarlierValues(t *testing.T) {
-	dir := t.TempDir()
+	path := filepath.Join(t.TempDir(), "handoff.env")
 	names := []string{"PGPW", "TOKEN"}
-	if err := Write(dir, names, []string{"PGPW=a b\"c", "UNRELATED=x"}); err != nil {
+	if err := Write(path, names, []string{"PGPW=a b\"c", "UNRELATED=x"}); err != nil {
 		t.Fatal(err)
 	}
 	// A second shell sets TOKEN only: PGPW survives, UNRELATED never appears.
-	if err := Write(dir, names, []string{"TOKEN=t"}); err != nil {
+	if err := Write(path, names, []string{"TOKEN=t"}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := Read(dir)
+	got, err := Read(path)
 	if err != nil || !slices.Equal(got, []string{"PGPW=a b\"c", "TOKEN=t"}) {
 		t.Fatalf("Read = %q, %v", got, err)
 	}
-	st, _ := os.Stat(filepath.Join(dir, FileName))
+	st, _ := os.Stat(path)
 	if st.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %v, want 0600", st.Mode().Perm())
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"strconv"
 	"strings"
 
 	"github.com/pm2dock/pm2dock/internal/exitcode"
@@ -43,14 +44,21 @@ func (c *CLI) Start(ctx context.Context, ecosystem string, names []string) error
 	return err
 }
 
-// Stop stops the named apps; an unknown name is not an error (nothing to stop).
-func (c *CLI) Stop(ctx context.Context, names ...string) error {
-	for _, n := range names {
-		if _, err := c.Run(ctx, "stop", n); err != nil && !notFound(err) {
-			return err
-		}
+// Stop stops the app with pm_id id; an app that is gone already is not an
+// error (nothing to stop). Apps are stopped and restarted by pm_id, never by
+// name: a name is unique only within a PM2 namespace, and `pm2 stop NAME`
+// stops every app of that name in every namespace.
+func (c *CLI) Stop(ctx context.Context, id int) error {
+	if _, err := c.Run(ctx, "stop", strconv.Itoa(id)); err != nil && !notFound(err) {
+		return err
 	}
 	return nil
+}
+
+// Restart restarts the app with pm_id id (see Stop).
+func (c *CLI) Restart(ctx context.Context, id int) error {
+	_, err := c.Run(ctx, "restart", strconv.Itoa(id))
+	return err
 }
 
 // List returns `pm2 jlist`.
@@ -70,6 +78,18 @@ func (c *CLI) List(ctx context.Context) ([]rpc.Process, error) {
 func Find(procs []rpc.Process, ns, name string) *rpc.Process {
 	for i := range procs {
 		if procs[i].Name == name && (ns == "" || procs[i].Env.Namespace == ns) {
+			return &procs[i]
+		}
+	}
+	return nil
+}
+
+// Namesake returns an app called name in a namespace other than ns, or nil.
+// PM2 treats app names as global in `pm2 start`, so such an app would be
+// restarted by a start of name in ns.
+func Namesake(procs []rpc.Process, ns, name string) *rpc.Process {
+	for i := range procs {
+		if ns != "" && procs[i].Name == name && procs[i].Env.Namespace != ns {
 			return &procs[i]
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/state"
 )
 
 // FileName is the profile's file name.
@@ -144,7 +145,7 @@ func (p *Profile) resolvePaths(raw *rawFile) {
 		p.Compose.EnvFiles = append(p.Compose.EnvFiles, abs(f, ""))
 	}
 	p.Compose.Project, p.Compose.Profiles = raw.Compose.Project, raw.Compose.Profiles
-	p.StateDir = abs(raw.StateDir, filepath.Join(".pm2dock", "state"))
+	p.StateDir = state.Dir(abs(raw.StateDir, filepath.Join(".pm2dock", "state")))
 	p.Logs = Logs{Dir: abs(raw.Logs.Dir, filepath.Join(".pm2dock", "logs")),
 		MaxAge: 168 * 3600e9, MaxSize: 1 << 30, SegmentSize: 64 << 20}
 	if raw.Logs.MaxAge != nil {

@@ -61,7 +61,7 @@ func TestZeroConfigManagesEveryComposeService(t *testing.T) {
 		s.Restart.Max != 5 || s.StopGrace() != 20*time.Second {
 		t.Fatalf("defaults not applied: ns %q %+v", p.Namespace, s)
 	}
-	if !strings.HasSuffix(p.StateDir, ".pm2dock/state") || !filepath.IsAbs(p.Logs.Dir) {
+	if !strings.HasSuffix(string(p.StateDir), ".pm2dock/state") || !filepath.IsAbs(p.Logs.Dir) {
 		t.Fatalf("dirs %s %s", p.StateDir, p.Logs.Dir)
 	}
 }

@@ -1,14 +1,16 @@
 package profile
 
+import "github.com/pm2dock/pm2dock/internal/state"
+
 // Stores is the part of a profile that reading the log store needs: where it
 // is and which services the file names. It reads pm2dock.yaml alone — not the
 // compose project — so `pm2dock logs` answers in milliseconds and keeps
 // working while a compose file is broken or a variable it needs is unset.
 type Stores struct {
-	Path     string   // pm2dock.yaml, "" in zero-config mode
-	LogsDir  string   // absolute
-	StateDir string   // absolute
-	Keys     []string // the services the file lists; nil in zero-config mode
+	Path     string    // pm2dock.yaml, "" in zero-config mode
+	LogsDir  string    // absolute
+	StateDir state.Dir // absolute
+	Keys     []string  // the services the file lists; nil in zero-config mode
 	Logs     Logs
 }
 

@@ -4,15 +4,17 @@ import (
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/pm2dock/pm2dock/internal/state"
 )
 
 // Profile is a loaded pm2dock.yaml (or the zero-config defaults) joined with
 // its compose project.
 type Profile struct {
-	Path      string // absolute path of pm2dock.yaml; "" in zero-config mode
-	Dir       string // the folder relative paths resolve against
-	Namespace string // PM2 namespace of the apps
-	StateDir  string // absolute
+	Path      string    // absolute path of pm2dock.yaml; "" in zero-config mode
+	Dir       string    // the folder relative paths resolve against
+	Namespace string    // PM2 namespace of the apps
+	StateDir  state.Dir // absolute
 	Logs      Logs
 	Alerts    Alerts
 	Compose   Compose

@@ -81,7 +81,7 @@ func WriteNxProject(o NxOptions) (*NxResult, error) {
 		return nil, err
 	}
 	if res.Changed = !bytes.Equal(out, src) || res.Created; res.Changed {
-		err = writeFileAtomic(res.Path, out)
+		err = writeFile(res.Path, out)
 	}
 	return res, err
 }

@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/pm2dock/pm2dock/internal/atomicfile"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/profile"
 )
@@ -140,35 +141,7 @@ func WriteProfile(dir string, data []byte, force bool) (string, error) {
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return path, fmt.Errorf("check %s: %w", path, err)
 	}
-	return path, writeFileAtomic(path, data)
-}
-
-// writeFileAtomic replaces path with data through a temporary file in the same
-// folder, keeping the old file's mode (0644 for a new one).
-func writeFileAtomic(path string, data []byte) error {
-	mode := fs.FileMode(0o644)
-	if st, err := os.Stat(path); err == nil {
-		mode = st.Mode().Perm()
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), mode); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return path, writeFile(path, data)
 }
 
 // ProfileKeys returns the service keys of the profile at path in file order;
@@ -203,4 +176,13 @@ func ProfileKeys(path string) ([]string, error) {
 		}
 	}
 	return keys, nil
+}
+
+// writeFile replaces path with data atomically, keeping the old file's mode
+// (0644 for a new one): the files init writes are the user's.
+func writeFile(path string, data []byte) error {
+	if err := atomicfile.Write(path, data, atomicfile.Mode(path, 0o644)); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }

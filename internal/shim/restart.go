@@ -2,6 +2,7 @@ package shim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -56,7 +57,7 @@ func Within(fs []state.Failure, window time.Duration, now time.Time) []state.Fai
 // loadHistory carries the failure history of the previous shim over, unless a
 // person's start asked for a clean slate.
 func (s *Shim) loadHistory(prev *state.File) {
-	tokens := state.TakeReset(s.Profile.StateDir, s.Service.Key) // consumed even by a first shim
+	tokens := s.Profile.StateDir.TakeReset(s.Service.Key) // consumed even by a first shim
 	reset := len(tokens) > 0
 	if prev != nil {
 		s.st.Answer(prev.Requests...)
@@ -103,21 +104,18 @@ func (s *Shim) failed(f state.Failure) error {
 	s.st.LastFailure = &f
 	n := len(s.st.Failures)
 	if n <= r.Max {
-		s.st.Phase = state.Exited
-		one := int(exitcode.Error)
-		s.st.ExitCode, s.st.Reason = &one, f.Reason
+		s.st.Fail(exitcode.New(exitcode.Error, errors.New(f.Reason), ""))
 		s.save()
 		fmt.Fprintf(s.Stderr, "[pm2dock] %s: %s (failure %d of %d allowed within %s; PM2 restarts it)\n",
 			s.Service.Key, f.Reason, n, r.Max, r.Window)
 		return exitcode.Errorf(exitcode.Error, "container %s", f.Reason)
 	}
 	reason := fmt.Sprintf("crash loop: %d failures within %s (restart.max %d); last: %s", n, r.Window, r.Max, f.Reason)
-	five := int(exitcode.CrashLoop)
-	s.st.Phase, s.st.ExitCode, s.st.Reason = state.Failed, &five, reason
-	s.st.Hint = alert.Guidance(alert.CrashLoop, s.Service.Key, f.Reason)
+	err := exitcode.New(exitcode.CrashLoop, errors.New(reason), alert.Guidance(alert.CrashLoop, s.Service.Key, f.Reason))
+	s.st.Fail(err)
 	s.raise(alert.CrashLoop, reason, f.ExitCode, f.LastLines)
 	s.save()
-	return exitcode.New(exitcode.CrashLoop, fmt.Errorf("%s", reason), s.st.Hint)
+	return err
 }
 
 // raise sends an alert (banner now, delivery detached) and remembers it, so

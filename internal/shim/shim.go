@@ -76,7 +76,7 @@ func (s *Shim) Run(ctx context.Context) error {
 	s.last.n = 20
 	s.parent = os.Getppid()
 	s.st = state.File{Service: s.Service.Key, Phase: state.Preflight, ShimPID: os.Getpid(), ShimStartedAt: s.start}
-	prev, _ := state.Read(s.Profile.StateDir, s.Service.Key)
+	prev, _ := s.Profile.StateDir.Read(s.Service.Key)
 	s.loadHistory(prev) // history outlives a shim
 	s.save()
 
@@ -129,18 +129,9 @@ func (s *Shim) bringUp(ctx context.Context) (*container.Summary, bool, error) {
 
 // fail records a failure that ends the shim before or while starting.
 func (s *Shim) fail(err error) error {
-	code := exitcode.FromError(err)
-	s.st.Phase = state.Failed
-	if code == exitcode.Error || code == exitcode.EngineDown {
-		s.st.Phase = state.Exited // PM2 will restart it
-	}
-	c := int(code)
-	s.st.ExitCode, s.st.Reason = &c, err.Error()
-	var ce *exitcode.Err
-	if errors.As(err, &ce) {
-		s.st.Reason, s.st.Hint = ce.Err.Error(), ce.Hint
-	}
-	switch code {
+	s.st.Fail(err)
+	c := int(s.st.Code())
+	switch s.st.Code() {
 	case exitcode.ImageMissing:
 		s.raise(alert.ImageUnavailable, s.st.Reason, c, nil)
 	case exitcode.PortConflict:
@@ -194,7 +185,7 @@ func (s *Shim) engineErr(err error) error {
 // supervision matters more than its record.
 func (s *Shim) save() {
 	s.st.UpdatedAt = s.Now()
-	if err := state.Write(s.Profile.StateDir, &s.st); err != nil {
+	if err := s.Profile.StateDir.Write(&s.st); err != nil {
 		fmt.Fprintf(s.Stderr, "[pm2dock] %s: %v\n", s.Service.Key, err)
 	}
 }

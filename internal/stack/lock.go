@@ -3,9 +3,9 @@ package stack
 import (
 	"context"
 	"errors"
-	"path/filepath"
 
 	"github.com/pm2dock/pm2dock/internal/flock"
+	"github.com/pm2dock/pm2dock/internal/state"
 )
 
 // lock serialises, across pm2dock processes, the decision to start or stop one
@@ -15,8 +15,8 @@ import (
 // next holder sees that shim and waits for it instead of starting another.
 // Where the lock file cannot exist (a read-only state folder), commands go on
 // unserialised rather than refuse to work.
-func lock(ctx context.Context, stateDir, key string) (func(), error) {
-	unlock, err := flock.Lock(ctx, filepath.Join(stateDir, "."+key+".lock"))
+func lock(ctx context.Context, dir state.Dir, key string) (func(), error) {
+	unlock, err := flock.Lock(ctx, dir.StartLock(key))
 	if errors.Is(err, flock.ErrUnavailable) {
 		return func() {}, nil
 	}

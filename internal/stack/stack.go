@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
@@ -68,7 +67,7 @@ func (a answers) by(st *state.File) bool {
 // written its state, so that whoever takes the lock next sees it.
 func (s *Stack) awaitFirstState(ctx context.Context, key string, a answers) {
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; {
-		if st, err := state.Read(s.Profile.StateDir, key); err == nil && a.by(st) {
+		if st, err := s.Profile.StateDir.Read(key); err == nil && a.by(st) {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -79,6 +78,30 @@ func (s *Stack) awaitFirstState(ctx context.Context, key string, a answers) {
 func (s *Stack) apps(ctx context.Context) ([]rpc.Process, error) {
 	procs, _, err := pm2.Apps(ctx, s.PM2Home, func() (*pm2.CLI, error) { return s.PM2, nil })
 	return procs, err
+}
+
+// namesakeErr refuses a start that would take over another namespace's app:
+// `pm2 start ECOSYSTEM --only NAME` finds apps by name in every namespace and
+// restarts what it finds (docs/pm2-facts.md#names), with this app's
+// environment and without starting this one.
+func namesakeErr(key, ns string, other *rpc.Process) error {
+	return exitcode.New(exitcode.Usage,
+		fmt.Errorf("%s: PM2 already has an app named %q in namespace %q (pm_id %d); PM2 starts apps by name across namespaces, so starting %s in %q would restart that one instead",
+			key, other.Name, other.Env.Namespace, other.PMID, key, ns),
+		fmt.Sprintf("rename the service key %s in pm2dock.yaml (its PM2 app name), or remove the other app (`pm2 delete %d`)", key, other.PMID))
+}
+
+// stopApp stops the profile's app of key (by pm_id; see pm2.CLI.Stop).
+func (s *Stack) stopApp(ctx context.Context, key string) error {
+	procs, err := s.apps(ctx)
+	if err != nil {
+		return err
+	}
+	app := pm2.Find(procs, s.Profile.Namespace, key)
+	if app == nil {
+		return nil
+	}
+	return s.pm2(func() error { return s.PM2.Stop(ctx, app.PMID) })
 }
 
 func (s *Stack) pm2(fn func() error) error {
@@ -186,8 +209,8 @@ func (s *Stack) startOne(ctx context.Context, key string, force bool, r *Result,
 		return
 	}
 	app := pm2.Find(procs, s.Profile.Namespace, key)
-	st, _ := state.Read(s.Profile.StateDir, key)
-	online := app != nil && app.Env.Status == "online" && st != nil && st.ShimPID == app.PID
+	st, _ := s.Profile.StateDir.Read(key)
+	online := st != nil && app.Runs(st.ShimPID)
 	if app != nil {
 		r.OldPID = app.PID
 	}
@@ -203,23 +226,25 @@ func (s *Stack) startOne(ctx context.Context, key string, force bool, r *Result,
 	} else {
 		verb := "starting"
 		if force && app != nil {
-			verb = "restarting"
+			verb = "restarting" // by pm_id
+		} else if other := pm2.Namesake(procs, s.Profile.Namespace, key); other != nil {
+			r.Outcome, r.Err = "failed", namesakeErr(key, s.Profile.Namespace, other)
+			return
 		}
 		s.progress(key, "%s through PM2", verb)
-		token, err := state.RequestReset(s.Profile.StateDir, key) // a person's start clears the failure history
+		token, err := s.Profile.StateDir.RequestReset(key) // a person's start clears the failure history
 		if err != nil {
 			s.progress(key, "warning: the failure history stays (%v)", err)
 		}
 		a.token = token
 		err = s.pm2(func() error {
 			if force && app != nil {
-				_, err := s.PM2.Run(ctx, "restart", strconv.Itoa(app.PMID))
-				return err
+				return s.PM2.Restart(ctx, app.PMID)
 			}
 			return s.PM2.Start(ctx, s.Ecosystem, []string{key})
 		})
 		if err != nil {
-			state.WithdrawReset(s.Profile.StateDir, key, token) // no shim of this request: the next PM2 restart must not clear the history
+			s.Profile.StateDir.WithdrawReset(key, token) // no shim of this request: the next PM2 restart must not clear the history
 			r.Outcome, r.Err = "failed", err
 			return
 		}
@@ -234,7 +259,7 @@ func (s *Stack) startOne(ctx context.Context, key string, force bool, r *Result,
 	if err != nil {
 		r.Outcome, r.Err = "failed", err
 		if !errors.Is(err, context.Canceled) {
-			s.pm2(func() error { return s.PM2.Stop(context.WithoutCancel(ctx), key) }) // left stopped, not looping
+			s.stopApp(context.WithoutCancel(ctx), key) // left stopped, not looping
 		}
 		return
 	}

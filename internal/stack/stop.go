@@ -3,14 +3,13 @@ package stack
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
 	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/pm2"
-	"github.com/pm2dock/pm2dock/internal/state"
+	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
 )
 
 // Stop stops keys through PM2, dependents first. `pm2 stop` returns once the
@@ -34,9 +33,9 @@ func (s *Stack) Stop(ctx context.Context, keys []string) ([]Result, error) {
 		}
 		if app := pm2.Find(procs, s.Profile.Namespace, k); app != nil {
 			r.OldPID = app.PID
-			if app.Env.Status != "stopped" {
+			if app.Env.Status != rpc.Stopped {
 				s.progress(k, "stopping through PM2 (pid %d)", app.PID)
-				if err := s.pm2(func() error { _, err := s.PM2.Run(ctx, "stop", strconv.Itoa(app.PMID)); return err }); err != nil {
+				if err := s.pm2(func() error { return s.PM2.Stop(ctx, app.PMID) }); err != nil {
 					r.Outcome, r.Err = "failed", err
 				}
 			}
@@ -44,7 +43,7 @@ func (s *Stack) Stop(ctx context.Context, keys []string) ([]Result, error) {
 		if r.Err == nil {
 			r.Err = s.stopLeftovers(ctx, k)
 		}
-		if st, err := state.Read(s.Profile.StateDir, k); err == nil {
+		if st, err := s.Profile.StateDir.Read(k); err == nil {
 			r.Phase, r.Container = st.Phase, st.Container
 		}
 		unlock()

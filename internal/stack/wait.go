@@ -30,7 +30,7 @@ func (s *Stack) wait(ctx context.Context, key string, a answers, timeout time.Du
 			return last, notHealthy(key, last, timeout)
 		case <-tick.C:
 		}
-		st, err := state.Read(s.Profile.StateDir, key)
+		st, err := s.Profile.StateDir.Read(key)
 		fresh := err == nil && a.by(st)
 		if !fresh {
 			if n%20 == 0 { // a shim that never ran leaves no state: ask PM2 why
@@ -72,8 +72,8 @@ func (s *Stack) wait(ctx context.Context, key string, a answers, timeout time.Du
 
 func shimFailed(key string, st *state.File) error {
 	code := exitcode.NotHealthy
-	if st.ExitCode != nil && *st.ExitCode != int(exitcode.Error) && *st.ExitCode != 0 {
-		code = exitcode.Code(*st.ExitCode)
+	if c := st.Code(); c != exitcode.Error && c != exitcode.OK {
+		code = c
 	}
 	reason, hint := st.Reason, st.Hint
 	switch st.Phase {
@@ -110,7 +110,7 @@ func (s *Stack) pm2GaveUp(ctx context.Context, key string) error {
 		return err
 	}
 	app := pm2.Find(procs, s.Profile.Namespace, key)
-	if app != nil && (app.Env.Status == "errored" || app.Env.Status == "stopped") {
+	if app.GaveUp() {
 		return exitcode.Errorf(exitcode.Error, "%s: PM2 reports the app %s before its shim ran; see `pm2 logs %s`", key, app.Env.Status, key)
 	}
 	return nil
@@ -123,5 +123,5 @@ func (s *Stack) superseded(ctx context.Context, key string, pid int) bool {
 		return false
 	}
 	app := pm2.Find(procs, s.Profile.Namespace, key)
-	return app != nil && app.Env.Status == "online" && app.PID != pid
+	return app.Live() && app.PID != pid
 }

@@ -1,22 +1,16 @@
-// Package state is the shim's state file, <state_dir>/<service>.json: what the
-// shim of one service is doing, its container, and why it last failed. Only that
-// shim writes it (atomically: a temporary file renamed over the old one), so a
-// reader never sees a torn file; `start` waits on it and `status` joins it with
-// PM2 and the engine. It holds no environment values.
 package state
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"time"
+
+	"github.com/pm2dock/pm2dock/internal/atomicfile"
+	"github.com/pm2dock/pm2dock/internal/exitcode"
 )
 
 // Phase is where a shim is in a service's life.
@@ -63,63 +57,6 @@ type File struct {
 	Warned      bool      `json:"warned,omitempty"`      // the engine restart policy warning was shown
 }
 
-// A person's `pm2dock start`/`restart` leaves a reset marker for the next
-// shim: clear the failure history (the state file has one writer, the shim),
-// and answer this request. Each request has a marker of its own,
-// <service>.reset.<token>, so two requests never overwrite each other's.
-func resetPrefix(dir, service string) string { return filepath.Join(dir, service+".reset.") }
-
-// RequestReset leaves a marker and returns its token, which the shim that
-// takes it records in File.Requests: `start` recognises the state written for
-// its own request by the token, not by comparing clocks.
-func RequestReset(dir, service string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	var b [12]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
-	}
-	token := hex.EncodeToString(b[:])
-	f, err := os.OpenFile(resetPrefix(dir, service)+token, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
-	if err != nil {
-		return "", err
-	}
-	return token, f.Close()
-}
-
-// WithdrawReset removes the marker of a request that started no shim.
-func WithdrawReset(dir, service, token string) {
-	if isToken(token) {
-		os.Remove(resetPrefix(dir, service) + token)
-	}
-}
-
-// PendingResets returns the tokens of the markers no shim has taken yet.
-func PendingResets(dir, service string) []string {
-	entries, _ := os.ReadDir(dir)
-	var tokens []string
-	for _, e := range entries {
-		if t, ok := strings.CutPrefix(e.Name(), service+".reset."); ok && isToken(t) {
-			tokens = append(tokens, t)
-		}
-	}
-	return tokens
-}
-
-// TakeReset consumes the pending markers and returns their tokens (none: no
-// reset was requested). A marker is taken by removing it, so each is taken
-// by one shim only.
-func TakeReset(dir, service string) []string {
-	var taken []string
-	for _, t := range PendingResets(dir, service) {
-		if os.Remove(resetPrefix(dir, service)+t) == nil {
-			taken = append(taken, t)
-		}
-	}
-	return taken
-}
-
 // maxRequests bounds File.Requests.
 const maxRequests = 8
 
@@ -134,14 +71,6 @@ func (f *File) Answer(tokens ...string) {
 // Answers reports whether a shim of this line answered the request token.
 func (f *File) Answers(token string) bool {
 	return token != "" && slices.Contains(f.Requests, token)
-}
-
-func isToken(s string) bool {
-	if len(s) != 24 {
-		return false
-	}
-	_, err := hex.DecodeString(s)
-	return err == nil
 }
 
 // Container is what the shim knows of its container.
@@ -164,15 +93,12 @@ type Failure struct {
 	LastLines []string  `json:"last_lines,omitempty"`
 }
 
-// Path is the state file of service in dir.
-func Path(dir, service string) string { return filepath.Join(dir, service+".json") }
-
 // ErrNone means the service has no state file yet (never started here).
 var ErrNone = errors.New("no state file")
 
 // Read returns the state of service, or ErrNone.
-func Read(dir, service string) (*File, error) {
-	raw, err := os.ReadFile(Path(dir, service))
+func (d Dir) Read(service string) (*File, error) {
+	raw, err := os.ReadFile(d.State(service))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNone
 	}
@@ -181,38 +107,49 @@ func Read(dir, service string) (*File, error) {
 	}
 	f := &File{}
 	if err := json.Unmarshal(raw, f); err != nil {
-		return nil, fmt.Errorf("read state of %s: %s is not valid JSON: %w", service, Path(dir, service), err)
+		return nil, fmt.Errorf("read state of %s: %s is not valid JSON: %w", service, d.State(service), err)
 	}
 	return f, nil
 }
 
 // Write replaces the state file atomically; the file is 0644, the folder 0755.
-func Write(dir string, f *File) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+func (d Dir) Write(f *File) error {
+	if err := os.MkdirAll(string(d), 0o755); err != nil {
 		return fmt.Errorf("create state folder: %w", err)
 	}
 	raw, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+f.Service+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write state of %s: %w", f.Service, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(raw, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write state of %s: %w", f.Service, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write state of %s: %w", f.Service, err)
-	}
-	if err := os.Rename(tmp.Name(), Path(dir, f.Service)); err != nil {
+	if err := atomicfile.Write(d.State(f.Service), append(raw, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write state of %s: %w", f.Service, err)
 	}
 	return nil
+}
+
+// Fail records the end of a shim with err: its exit code, the phase that code
+// means (Exited when PM2 restarts the shim, Failed when it gives up), and the
+// reason and hint of err (an *exitcode.Err carries its hint apart). It is the
+// one translation from a shim's ending error to its record.
+func (f *File) Fail(err error) {
+	code := exitcode.FromError(err)
+	f.Phase = Failed
+	if exitcode.PM2Restarts(code) {
+		f.Phase = Exited
+	}
+	c := int(code)
+	f.ExitCode, f.Reason, f.Hint = &c, err.Error(), ""
+	var ce *exitcode.Err
+	if errors.As(err, &ce) {
+		f.Reason, f.Hint = ce.Err.Error(), ce.Hint
+	}
+}
+
+// Code is the exit code the shim that wrote f ended with (OK while it runs or
+// when none was recorded).
+func (f *File) Code() exitcode.Code {
+	if f == nil || f.ExitCode == nil {
+		return exitcode.OK
+	}
+	return exitcode.Code(*f.ExitCode)
 }

@@ -48,7 +48,7 @@ func Collect(ctx context.Context, src Sources, keys []string) Report {
 	now := src.Now()
 	for _, k := range keys {
 		svc, _ := src.Profile.Service(k)
-		st, _ := state.Read(src.Profile.StateDir, k)
+		st, _ := src.Profile.StateDir.Read(k)
 		app := pm2.Find(apps, src.Profile.Namespace, k)
 		c := containers[k]
 		r := Row{Name: k, Service: svc.Compose, Container: c, PM2: pm2View(app, now),
@@ -73,11 +73,11 @@ func pm2View(app *rpc.Process, now time.Time) PM2 {
 	if app == nil {
 		return PM2{Status: NotRegistered}
 	}
-	v := PM2{Status: app.Env.Status, PID: app.PID, Restarts: app.Env.RestartTime}
+	v := PM2{Status: string(app.Env.Status), PID: app.PID, Restarts: app.Env.RestartTime}
 	if app.Env.PMUptime > 0 {
 		t := time.UnixMilli(app.Env.PMUptime).UTC()
 		v.LastStart = &t
-		if app.Env.Status == "online" {
+		if app.Env.Status == rpc.Online {
 			v.UptimeS = int64(now.Sub(t).Seconds())
 		}
 	}

@@ -1,17 +1,18 @@
 package status
 
 import (
+	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
 // Derive decides a row's state from the three views; any may be nil.
 func Derive(app *rpc.Process, c *Container, st *state.File) string {
-	online := app != nil && (app.Env.Status == "online" || app.Env.Status == "launching")
+	online := app.Live()
 	running := c != nil && c.State == "running"
 	// The shim's verdict wins when it gave up: PM2 may say "waiting restart".
 	if st != nil && st.Phase == state.Failed && !(online && st.ShimPID != app.PID) {
-		if st.ExitCode != nil && *st.ExitCode == 5 {
+		if st.Code() == exitcode.CrashLoop {
 			return CrashLoop
 		}
 		return Failed
@@ -31,9 +32,9 @@ func Derive(app *rpc.Process, c *Container, st *state.File) string {
 		return Starting // the shim is preflighting or (re)creating the container
 	case running:
 		return Unknown // a container no shim supervises
-	case app != nil && app.Env.Status == "waiting restart":
+	case app != nil && app.Env.Status == rpc.WaitingRestart:
 		return Starting
-	case app != nil && app.Env.Status == "errored":
+	case app != nil && app.Env.Status == rpc.Errored:
 		return Failed
 	}
 	return Stopped

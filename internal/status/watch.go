@@ -12,7 +12,6 @@ import (
 
 	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
-	"github.com/pm2dock/pm2dock/internal/state"
 )
 
 // Watch intervals: how often state files are looked at, and how long a source
@@ -116,7 +115,7 @@ func watchStateFiles(ctx context.Context, src Sources, keys []string, signal fun
 	look := func() []os.FileInfo {
 		out := make([]os.FileInfo, len(keys))
 		for i, k := range keys {
-			out[i], _ = os.Stat(state.Path(src.Profile.StateDir, k))
+			out[i], _ = os.Stat(src.Profile.StateDir.State(k))
 		}
 		return out
 	}

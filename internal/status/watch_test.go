@@ -13,8 +13,8 @@ import (
 // A shim writing its state file is a change; with no PM2 daemon and no
 // engine, the watch still runs on what it has.
 func TestChangesSignalsAStateFileWrite(t *testing.T) {
-	dir := t.TempDir()
-	src := Sources{Profile: &profile.Profile{StateDir: dir, Namespace: "n"}, PM2Home: filepath.Join(dir, "no-pm2"),
+	dir := state.Dir(t.TempDir())
+	src := Sources{Profile: &profile.Profile{StateDir: dir, Namespace: "n"}, PM2Home: filepath.Join(string(dir), "no-pm2"),
 		Now: time.Now}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -24,7 +24,7 @@ func TestChangesSignalsAStateFileWrite(t *testing.T) {
 		t.Fatal("a change before anything changed")
 	case <-time.After(3 * StatePoll):
 	}
-	if err := state.Write(dir, &state.File{Service: "db", Phase: state.Ready}); err != nil {
+	if err := dir.Write(&state.File{Service: "db", Phase: state.Ready}); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -32,7 +32,7 @@ func TestChangesSignalsAStateFileWrite(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no change signalled after the state file was written")
 	}
-	if err := state.Write(dir, &state.File{Service: "other", Phase: state.Ready}); err != nil {
+	if err := dir.Write(&state.File{Service: "other", Phase: state.Ready}); err != nil {
 		t.Fatal(err)
 	}
 	select {

@@ -200,3 +200,44 @@ func TestMissingRequiredEnvAndBadProfileExit2(t *testing.T) {
 		t.Fatalf("unknown key: exit %d, stderr:\n%s\nwant 2 naming key and line", code, errOut)
 	}
 }
+
+// An app of the same name in another PM2 namespace belongs to somebody else.
+// A stop stops ours by pm_id and leaves theirs running (`pm2 stop NAME` would
+// stop both); a start that PM2 would turn into a restart of theirs (`pm2 start
+// ECOSYSTEM --only NAME` matches names across namespaces) is refused with exit
+// 2 naming it, and theirs keeps running untouched.
+func TestSameNameAppInAnotherNamespaceIsLeftAlone(t *testing.T) {
+	e := fixtureApp(t, "2s", "", "pm2:\n  namespace: mine\nservices:\n  app: {}\n")
+	e.MustRun("start", "app")
+	e.PM2.Run("start", "/bin/sleep", "--name", "app", "--namespace", "theirs", "--no-autorestart", "--", "300")
+	find := func(ns string) *h.App {
+		for _, a := range e.PM2.List() {
+			if a.Name == "app" && a.PM2Env.Namespace == ns {
+				return &a
+			}
+		}
+		return nil
+	}
+	theirs := find("theirs")
+	if theirs == nil || theirs.PM2Env.Status != "online" {
+		t.Fatalf("their app after pm2 start: %+v", theirs)
+	}
+	untouched := func(after string) {
+		t.Helper()
+		if a := find("theirs"); a == nil || a.PM2Env.Status != "online" || a.PID != theirs.PID || a.PM2Env.RestartTime != 0 {
+			t.Fatalf("their app after %s: %+v, want online with pid %d and no restart", after, a, theirs.PID)
+		}
+	}
+	e.MustRun("stop", "app")
+	untouched("our stop")
+	if a := find("mine"); a == nil || a.PM2Env.Status != "stopped" {
+		t.Fatalf("our app after stop: %+v, want stopped", a)
+	}
+	e.NoneRunning()
+	_, errOut, code := e.Run("start", "app")
+	if code != 2 || !strings.Contains(errOut, `namespace "theirs"`) || !strings.Contains(errOut, "rename the service key") {
+		t.Fatalf("start beside a namesake: exit %d, want 2 naming the other namespace\n%s", code, errOut)
+	}
+	untouched("our refused start")
+	e.NoneRunning()
+}

@@ -143,7 +143,7 @@ func TestRealDaemonAgreesWithJlist(t *testing.T) {
 	summary := func(ps []Process) []app {
 		var out []app
 		for _, p := range ps {
-			out = append(out, app{p.Name, p.Env.Status, p.Env.Namespace, p.PID, p.PMID, p.Env.RestartTime})
+			out = append(out, app{p.Name, string(p.Env.Status), p.Env.Namespace, p.PID, p.PMID, p.Env.RestartTime})
 		}
 		return out
 	}

@@ -20,6 +20,37 @@ type Process struct {
 	Env   Env    `json:"pm2_env"`
 }
 
+// Status is PM2's status of an app (pm2_env.status).
+type Status string
+
+// PM2's statuses (docs/pm2-facts.md#statuses). A status can lie: with a
+// restart delay, an app that exited with a no-restart code stays
+// WaitingRestart forever, so pm2dock's own verdict comes from the shim's state
+// file.
+const (
+	Online         Status = "online"
+	Launching      Status = "launching"
+	Stopping       Status = "stopping"
+	Stopped        Status = "stopped"
+	Errored        Status = "errored"
+	WaitingRestart Status = "waiting restart"
+)
+
+// Live reports whether PM2 runs a process for the app now (or is spawning
+// one): the one rule for "its shim is up" that start, wait and status share.
+func (p *Process) Live() bool {
+	return p != nil && (p.Env.Status == Online || p.Env.Status == Launching)
+}
+
+// Runs reports whether pid is the process PM2 runs for the app.
+func (p *Process) Runs(pid int) bool { return p.Live() && pid != 0 && p.PID == pid }
+
+// GaveUp reports whether PM2 holds the app without running it and without
+// a plan to: stopped or errored.
+func (p *Process) GaveUp() bool {
+	return p != nil && (p.Env.Status == Stopped || p.Env.Status == Errored)
+}
+
 // Monit is PM2's last sample of the process's resources.
 type Monit struct {
 	Memory int64   `json:"memory"` // bytes
@@ -29,7 +60,7 @@ type Monit struct {
 // Env is the part of pm2_env pm2dock reads. The app's own environment, which
 // PM2 also keeps in pm2_env, is deliberately not exposed key by key.
 type Env struct {
-	Status           string `json:"status"` // online, stopped, errored, waiting restart…
+	Status           Status `json:"status"`
 	RestartTime      int    `json:"restart_time"`
 	UnstableRestarts int    `json:"unstable_restarts"`
 	PMUptime         int64  `json:"pm_uptime"`  // ms since the epoch, at the last spawn
@@ -65,7 +96,7 @@ func (p *Process) UnmarshalJSON(b []byte) error {
 		PID:   integer(o["pid"]),
 		Monit: Monit{Memory: long(monit["memory"]), CPU: number(monit["cpu"])},
 		Env: Env{
-			Status:           text(env["status"]),
+			Status:           Status(text(env["status"])),
 			RestartTime:      integer(env["restart_time"]),
 			UnstableRestarts: integer(env["unstable_restarts"]),
 			PMUptime:         long(env["pm_uptime"]),

@@ -100,7 +100,7 @@ func (p *PM2) List() []App {
 	for _, pr := range procs {
 		var a App
 		a.Name, a.PID, a.PMID = pr.Name, pr.PID, pr.PMID
-		a.PM2Env.Status, a.PM2Env.RestartTime, a.PM2Env.Namespace = pr.Env.Status, pr.Env.RestartTime, pr.Env.Namespace
+		a.PM2Env.Status, a.PM2Env.RestartTime, a.PM2Env.Namespace = string(pr.Env.Status), pr.Env.RestartTime, pr.Env.Namespace
 		a.PM2Env.PMUptime, a.PM2Env.ExitCode = pr.Env.PMUptime, pr.Env.ExitCode
 		apps = append(apps, a)
 	}
