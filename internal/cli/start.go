@@ -17,6 +17,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/shim"
 	"github.com/pm2dock/pm2dock/internal/stack"
 	"github.com/pm2dock/pm2dock/internal/state"
+	"github.com/pm2dock/pm2dock/internal/status"
 )
 
 // StartOptions are the inputs of `pm2dock start` and `pm2dock restart`.
@@ -159,24 +160,26 @@ func printStart(f *Factory, p *profile.Profile, results []stack.Result, restart 
 	}
 	tw.Flush()
 	for _, r := range results {
-		if restart && r.Outcome == "restarted" && r.Container != nil {
+		if restart && r.Outcome == stack.Restarted && r.Container != nil {
 			fmt.Fprintf(f.IO.Out, "%s restarted: PM2 pid %d → %d, container %s started %s\n",
 				r.Key, r.OldPID, r.PM2PID, shortID(r.Container.ID), r.Container.StartedAt.Format(time.RFC3339Nano))
 		}
 	}
 }
 
+// stateWord is the STATE column of start's summary: the service states of
+// status (a result is only ever failed, running or healthy), or the shim's
+// phase where a start ended elsewhere (interrupted).
 func stateWord(r stack.Result) string {
 	switch {
 	case r.Err != nil:
-		return "failed"
+		return string(status.Failed)
 	case r.Phase == state.Ready && r.Container != nil && r.Container.Health == "":
-		return "running"
+		return string(status.Running)
+	case r.Phase == state.Ready && r.Outcome == stack.AlreadyHealthy:
+		return string(status.Healthy) + " (already)"
 	case r.Phase == state.Ready:
-		if r.Outcome == "already healthy" {
-			return "healthy (already)"
-		}
-		return "healthy"
+		return string(status.Healthy)
 	}
 	return string(r.Phase)
 }

@@ -154,7 +154,7 @@ func statusErr(rep status.Report, check bool) error {
 	var bad []string
 	for _, r := range rep.Rows {
 		if !r.Healthy() {
-			bad = append(bad, r.Name+" is "+r.State)
+			bad = append(bad, r.Name+" is "+string(r.State))
 		}
 	}
 	if len(bad) > 0 {

@@ -31,10 +31,22 @@ type Stack struct {
 	mu sync.Mutex // one pm2 CLI at a time
 }
 
+// Outcome is what a start, restart or stop did to one service.
+type Outcome string
+
+// The outcomes.
+const (
+	Started        Outcome = "started"
+	AlreadyHealthy Outcome = "already healthy" // a start found it ready and left it alone
+	Restarted      Outcome = "restarted"
+	Stopped        Outcome = "stopped"
+	Failed         Outcome = "failed" // Result.Err says why
+)
+
 // Result is the outcome for one service.
 type Result struct {
 	Key       string
-	Outcome   string // started, already healthy, restarted, stopped, failed
+	Outcome   Outcome
 	Phase     state.Phase
 	PM2PID    int
 	OldPID    int
@@ -145,7 +157,7 @@ func (s *Stack) Start(ctx context.Context, keys []string, restart map[string]boo
 			defer markStarted()
 			defer close(done[k])
 			if err := s.awaitDeps(ctx, k, graph[k], results, started, done); err != nil {
-				r.Outcome, r.Err = "failed", err
+				r.Outcome, r.Err = Failed, err
 				return
 			}
 			s.startOne(ctx, k, restart[k], r, markStarted)
@@ -192,7 +204,7 @@ func (s *Stack) startOne(ctx context.Context, key string, force bool, r *Result,
 	svc, _ := s.Profile.Service(key)
 	unlock, err := lock(ctx, s.Profile.StateDir, key)
 	if err != nil {
-		r.Outcome, r.Err = "failed", err
+		r.Outcome, r.Err = Failed, err
 		return
 	}
 	locked := true
@@ -205,7 +217,7 @@ func (s *Stack) startOne(ctx context.Context, key string, force bool, r *Result,
 	defer release()
 	procs, err := s.apps(ctx) // read under the lock: another pm2dock may have just started it
 	if err != nil {
-		r.Outcome, r.Err = "failed", err
+		r.Outcome, r.Err = Failed, err
 		return
 	}
 	app := pm2.Find(procs, s.Profile.Namespace, key)
@@ -215,7 +227,7 @@ func (s *Stack) startOne(ctx context.Context, key string, force bool, r *Result,
 		r.OldPID = app.PID
 	}
 	if !force && online && st.Phase == state.Ready {
-		r.Outcome, r.Phase, r.PM2PID, r.Container = "already healthy", st.Phase, app.PID, st.Container
+		r.Outcome, r.Phase, r.PM2PID, r.Container = AlreadyHealthy, st.Phase, app.PID, st.Container
 		return
 	}
 	t0 := s.Now()
@@ -228,7 +240,7 @@ func (s *Stack) startOne(ctx context.Context, key string, force bool, r *Result,
 		if force && app != nil {
 			verb = "restarting" // by pm_id
 		} else if other := pm2.Namesake(procs, s.Profile.Namespace, key); other != nil {
-			r.Outcome, r.Err = "failed", namesakeErr(key, s.Profile.Namespace, other)
+			r.Outcome, r.Err = Failed, namesakeErr(key, s.Profile.Namespace, other)
 			return
 		}
 		s.progress(key, "%s through PM2", verb)
@@ -245,7 +257,7 @@ func (s *Stack) startOne(ctx context.Context, key string, force bool, r *Result,
 		})
 		if err != nil {
 			s.Profile.StateDir.WithdrawReset(key, token) // no shim of this request: the next PM2 restart must not clear the history
-			r.Outcome, r.Err = "failed", err
+			r.Outcome, r.Err = Failed, err
 			return
 		}
 		s.awaitFirstState(ctx, key, a)
@@ -257,14 +269,14 @@ func (s *Stack) startOne(ctx context.Context, key string, force bool, r *Result,
 		r.Phase, r.PM2PID, r.Container = st.Phase, st.ShimPID, st.Container
 	}
 	if err != nil {
-		r.Outcome, r.Err = "failed", err
+		r.Outcome, r.Err = Failed, err
 		if !errors.Is(err, context.Canceled) {
 			s.stopApp(context.WithoutCancel(ctx), key) // left stopped, not looping
 		}
 		return
 	}
-	r.Outcome = "started"
+	r.Outcome = Started
 	if force && app != nil {
-		r.Outcome = "restarted"
+		r.Outcome = Restarted
 	}
 }

@@ -20,7 +20,7 @@ func (s *Stack) Stop(ctx context.Context, keys []string) ([]Result, error) {
 	var out []Result
 	var first error
 	for _, k := range dependents(s.Profile, keys) {
-		r := Result{Key: k, Outcome: "stopped"}
+		r := Result{Key: k, Outcome: Stopped}
 		t0 := s.Now()
 		unlock, err := lock(ctx, s.Profile.StateDir, k)
 		if err != nil {
@@ -36,7 +36,7 @@ func (s *Stack) Stop(ctx context.Context, keys []string) ([]Result, error) {
 			if app.Env.Status != rpc.Stopped {
 				s.progress(k, "stopping through PM2 (pid %d)", app.PID)
 				if err := s.pm2(func() error { return s.PM2.Stop(ctx, app.PMID) }); err != nil {
-					r.Outcome, r.Err = "failed", err
+					r.Outcome, r.Err = Failed, err
 				}
 			}
 		}

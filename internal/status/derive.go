@@ -7,7 +7,7 @@ import (
 )
 
 // Derive decides a row's state from the three views; any may be nil.
-func Derive(app *rpc.Process, c *Container, st *state.File) string {
+func Derive(app *rpc.Process, c *Container, st *state.File) State {
 	online := app.Live()
 	running := c != nil && c.State == "running"
 	// The shim's verdict wins when it gave up: PM2 may say "waiting restart".

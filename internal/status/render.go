@@ -84,7 +84,7 @@ func cells(r Row, when func(*time.Time) string, dur func(int64) string) []string
 			ports = strings.Join(c.Ports, ",")
 		}
 	}
-	return []string{r.Name, r.State, r.PM2.Status, pid, cid, health, uptime,
+	return []string{r.Name, string(r.State), r.PM2.Status, pid, cid, health, uptime,
 		strconv.Itoa(r.PM2.Restarts), when(r.PM2.LastStart), ports}
 }
 

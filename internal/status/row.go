@@ -8,23 +8,27 @@ package status
 
 import "time"
 
-// States a row can be in.
+// State is a service's state in the `status --json` contract
+// (docs/contracts.md#status-json): the truth, derived from the three views.
+type State string
+
+// The states a row can be in.
 const (
-	Healthy   = "healthy"
-	Running   = "running" // no healthcheck
-	Starting  = "starting"
-	Unhealthy = "unhealthy"
-	Stopped   = "stopped"
-	Failed    = "failed"
-	CrashLoop = "crash-loop"
-	Unknown   = "unknown"
+	Healthy   State = "healthy"
+	Running   State = "running" // no healthcheck
+	Starting  State = "starting"
+	Unhealthy State = "unhealthy"
+	Stopped   State = "stopped"
+	Failed    State = "failed"
+	CrashLoop State = "crash-loop"
+	Unknown   State = "unknown"
 )
 
 // Row is one service.
 type Row struct {
 	Name        string     `json:"name"`
 	Service     string     `json:"service"`
-	State       string     `json:"state"`
+	State       State      `json:"state"`
 	PM2         PM2        `json:"pm2"`
 	Container   *Container `json:"container"`
 	LastFailure *Failure   `json:"last_failure"`
