@@ -1,0 +1,136 @@
+package shim
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/events"
+	"github.com/moby/moby/client"
+
+	"github.com/pm2dock/pm2dock/internal/engine"
+	"github.com/pm2dock/pm2dock/internal/state"
+)
+
+// drainWait bounds how long the shim waits for the log stream to deliver the
+// last lines after the container stopped.
+const drainWait = 3 * time.Second
+
+// stop stops the container gracefully and ends the shim with exit 0.
+//
+// The stop is the engine's to finish (it sends the stop signal, waits the grace
+// period, SIGKILLs): the shim records "stopping" only once the engine has sent
+// the signal (its kill event), so a shim killed after that point cannot leave
+// the container running — the engine completes the stop on its own.
+func (s *Shim) stop(id string, evs <-chan events.Message, logsDone <-chan struct{}) error {
+	s.info("stopping container %s (grace %s)", short(id), s.Service.StopGrace())
+	ctx, cancel := context.WithTimeout(context.Background(), s.Service.StopGrace()+10*time.Second)
+	defer cancel()
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.stopContainer(ctx, id) }()
+	var err error
+	select {
+	case err = <-stopped: // already gone, or fast
+	case <-signalled(evs, time.Second):
+		s.st.Phase = state.Stopping
+		s.save()
+		err = <-stopped
+	}
+	if err != nil && !engine.IsNotFound(err) {
+		fmt.Fprintf(s.Stderr, "[pm2dock] %s: stop container %s: %v\n", s.Service.Key, short(id), err)
+	}
+	drain(logsDone)
+	s.st.Phase = state.Stopped
+	zero := 0
+	s.st.ExitCode = &zero
+	s.save()
+	s.info("stopped")
+	return nil
+}
+
+// exited records an unexpected end of the container and returns exit 1.
+func (s *Shim) exited(id string, res container.WaitResponse, killedBy string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	f := state.Failure{At: s.Now(), ExitCode: int(res.StatusCode), LastLines: s.last.snapshot()}
+	if res.Error != nil {
+		f.Error = res.Error.Message
+	}
+	if r, err := s.Engine.ContainerInspect(ctx, id, client.ContainerInspectOptions{}); err == nil {
+		st := r.Container.State
+		f.ExitCode, f.OOMKilled = st.ExitCode, st.OOMKilled
+		if st.Error != "" {
+			f.Error = st.Error
+		}
+		if t, err := time.Parse(time.RFC3339Nano, st.FinishedAt); err == nil && t.Year() > 1 {
+			f.At = t.UTC()
+		}
+		f.Reason = Reason(f, r.Container.HostConfig, killedBy)
+		if killedBy != "" {
+			// Shown at once; counted only below. A container stopped from
+			// outside may have been stopped by the engine shutting down (it
+			// stops containers, then goes away): not the service's failure. A
+			// person's `docker stop` leaves the engine up.
+			s.st.LastFailure, s.st.Phase = &f, state.Exited
+			s.save()
+			if !s.engineAnswers(5 * time.Second) {
+				f.Reason = "stopped by the Docker engine shutting down (engine restarted)"
+				s.st.LastFailure = &f
+				return s.lostEngine(context.Background(), fmt.Errorf("container %s stopped as the engine shut down", short(id)))
+			}
+		}
+	} else if client.IsErrConnectionFailed(err) || !s.engineAnswers(0) {
+		// The engine went down with its containers: not the service's failure.
+		return s.lostEngine(context.Background(), fmt.Errorf("inspect container %s: %w", short(id), err))
+	} else {
+		f.Reason = Reason(f, nil, killedBy)
+	}
+	return s.failed(f)
+}
+
+// signalled closes once the engine reports the stop signal (a kill event) or
+// after at most wait (events unavailable).
+func signalled(evs <-chan events.Message, wait time.Duration) <-chan struct{} {
+	out := make(chan struct{})
+	go func() {
+		defer close(out)
+		deadline := time.After(wait)
+		for {
+			select {
+			case ev, ok := <-evs:
+				if !ok || ev.Action == events.ActionKill {
+					return
+				}
+			case <-deadline:
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// unhealthyTooLong treats a container unhealthy for restart.on_unhealthy as a
+// failure: it is stopped gracefully and restarted under the same policy.
+func (s *Shim) unhealthyTooLong(id string, logsDone <-chan struct{}) error {
+	d := s.Service.Restart.OnUnhealthy
+	s.info("unhealthy for %s (restart.on_unhealthy): restarting the container", d)
+	ctx, cancel := context.WithTimeout(context.Background(), s.Service.StopGrace()+10*time.Second)
+	defer cancel()
+	if err := s.stopContainer(ctx, id); err != nil && !engine.IsNotFound(err) {
+		fmt.Fprintf(s.Stderr, "[pm2dock] %s: stop container %s: %v\n", s.Service.Key, short(id), err)
+	}
+	drain(logsDone)
+	return s.failed(state.Failure{At: s.Now().UTC(), ExitCode: -1,
+		Reason: fmt.Sprintf("unhealthy for %s (restart.on_unhealthy)", d), LastLines: s.last.snapshot()})
+}
+
+func drain(done <-chan struct{}) {
+	if done == nil {
+		return
+	}
+	select {
+	case <-done:
+	case <-time.After(drainWait):
+	}
+}

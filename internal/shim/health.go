@@ -1,0 +1,113 @@
+package shim
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/events"
+
+	"github.com/pm2dock/pm2dock/internal/state"
+)
+
+// observe updates health and phase from an inspected state.
+func (s *Shim) observe(st *container.State) {
+	if st == nil || !st.Running {
+		return
+	}
+	health := ""
+	if st.Health != nil {
+		health = string(st.Health.Status)
+	}
+	s.setHealth(health)
+}
+
+// event handles one engine event; it returns who killed the container, if an
+// outside `docker kill` did.
+func (s *Shim) event(ev events.Message, killedBy string) string {
+	action := string(ev.Action)
+	switch {
+	case strings.HasPrefix(action, "health_status"):
+		s.setHealth(strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(action, "health_status"), ":")))
+	case action == "kill" && s.st.Phase != state.Stopping:
+		return "killed by docker kill or docker stop (signal " + ev.Actor.Attributes["signal"] + ")"
+	}
+	return killedBy
+}
+
+// The engine's health words; "" means the container has no healthcheck.
+const (
+	healthStarting  = string(container.Starting)
+	healthHealthy   = string(container.Healthy)
+	healthUnhealthy = string(container.Unhealthy)
+)
+
+// view is what the supervise loop reacts to: the shim's phase and the
+// container's health.
+type view struct {
+	phase  state.Phase
+	health string
+}
+
+func (s *Shim) view() view { return view{s.st.Phase, s.st.Container.Health} }
+
+// nextPhase is the shim's phase once the container reports health while the
+// shim is in phase: ready when healthy (or without a healthcheck); unhealthy
+// only after it was ready once — before that an unhealthy probe means still
+// starting; any other word leaves the phase as it is.
+func nextPhase(phase state.Phase, health string) state.Phase {
+	switch {
+	case health == "" || health == healthHealthy:
+		return state.Ready
+	case health == healthUnhealthy && (phase == state.Ready || phase == state.Unhealthy):
+		return state.Unhealthy
+	case health == healthStarting || health == healthUnhealthy:
+		return state.Starting
+	}
+	return phase
+}
+
+// reaction is what a change of view does to the supervise loop's two timers:
+// the reset of the consecutive-failure count (armed on becoming ready, when
+// there were failures; disarmed whenever not ready) and restart.on_unhealthy
+// (re-armed on every change that leaves the container unhealthy, disarmed on
+// every other change).
+type reaction struct {
+	becameReady bool // also: announce a recovery
+	notReady    bool
+	sick        bool
+}
+
+func react(from, to view) reaction {
+	return reaction{
+		becameReady: to.phase == state.Ready && from.phase != state.Ready,
+		notReady:    to.phase != state.Ready,
+		sick:        to.health == healthUnhealthy,
+	}
+}
+
+// setHealth applies a health report: the phase it leads to, the state file,
+// and a line in `pm2 logs` on becoming ready or unhealthy.
+func (s *Shim) setHealth(health string) {
+	c := s.st.Container
+	phase := nextPhase(s.st.Phase, health)
+	if c.Health == health && phase == s.st.Phase {
+		return
+	}
+	c.Health = health
+	switch {
+	case phase == state.Ready && s.st.Phase != state.Ready:
+		now := s.Now()
+		s.st.ReadyAt = &now
+		what := "running, no healthcheck"
+		if health == healthHealthy {
+			what = "healthy"
+		}
+		s.info("ready (%s) after %s: container %s (%s)", what, now.Sub(s.start).Round(10*time.Millisecond), c.Name, short(c.ID))
+	case phase == state.Unhealthy && s.st.Phase != state.Unhealthy:
+		fmt.Fprintf(s.Stderr, "[pm2dock] %s: container %s is unhealthy\n", s.Service.Key, c.Name)
+	}
+	s.st.Phase = phase
+	s.save()
+}
