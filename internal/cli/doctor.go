@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pm2dock/pm2dock/internal/doctor"
+	"github.com/pm2dock/pm2dock/internal/render"
 )
 
 // DoctorOptions are the inputs of `pm2dock doctor`.
@@ -52,7 +52,7 @@ func doctorRun(ctx context.Context, f *Factory, opts *DoctorOptions) error {
 		}
 		return rep.Err()
 	}
-	tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
+	tw := render.Table(f.IO.Out)
 	for _, c := range rep.Checks {
 		status := "ok"
 		if !c.OK {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,6 +13,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/handoff"
 	"github.com/pm2dock/pm2dock/internal/pm2"
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/render"
 	"github.com/pm2dock/pm2dock/internal/shim"
 	"github.com/pm2dock/pm2dock/internal/stack"
 	"github.com/pm2dock/pm2dock/internal/state"
@@ -142,7 +142,7 @@ func summarize(f *Factory, results []stack.Result, first error) error {
 }
 
 func printStart(f *Factory, p *profile.Profile, results []stack.Result, restart bool) {
-	tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
+	tw := render.Table(f.IO.Out)
 	fmt.Fprintln(tw, "NAME\tSTATE\tPM2 PID\tCONTAINER\tPORTS\tTOOK")
 	for _, r := range results {
 		pid, cid := "-", "-"
@@ -150,7 +150,7 @@ func printStart(f *Factory, p *profile.Profile, results []stack.Result, restart 
 			pid = fmt.Sprint(r.PM2PID)
 		}
 		if r.Container != nil {
-			cid = shortID(r.Container.ID)
+			cid = render.ShortID(r.Container.ID)
 		}
 		took := "-"
 		if r.Took > 0 {
@@ -162,7 +162,7 @@ func printStart(f *Factory, p *profile.Profile, results []stack.Result, restart 
 	for _, r := range results {
 		if restart && r.Outcome == stack.Restarted && r.Container != nil {
 			fmt.Fprintf(f.IO.Out, "%s restarted: PM2 pid %d → %d, container %s started %s\n",
-				r.Key, r.OldPID, r.PM2PID, shortID(r.Container.ID), r.Container.StartedAt.Format(time.RFC3339Nano))
+				r.Key, r.OldPID, r.PM2PID, render.ShortID(r.Container.ID), r.Container.StartedAt.Format(time.RFC3339Nano))
 		}
 	}
 }
@@ -194,27 +194,12 @@ func portsOf(p *profile.Profile, key string) string {
 		if pc.Published == "" {
 			continue
 		}
-		host := pc.HostIP
-		if host == "" {
-			host = "0.0.0.0"
-		}
-		proto := pc.Protocol
-		if proto == "" {
-			proto = "tcp"
-		}
-		out = append(out, fmt.Sprintf("%s:%s->%d/%s", host, pc.Published, pc.Target, proto))
+		out = append(out, render.Port(pc.HostIP, pc.Published, pc.Target, pc.Protocol))
 	}
 	if len(out) == 0 {
 		return "-"
 	}
 	return strings.Join(out, ",")
-}
-
-func shortID(id string) string {
-	if len(id) > 12 {
-		return id[:12]
-	}
-	return id
 }
 
 // NewCmdStop stops services gracefully through PM2.

@@ -9,6 +9,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/pm2dock/pm2dock/internal/ports"
+	"github.com/pm2dock/pm2dock/internal/render"
 )
 
 // Compose's labels; containers are found by them, never by name.
@@ -49,7 +50,7 @@ func Running(cs []container.Summary) *container.Summary {
 // Name is a container's name without the leading slash.
 func Name(c container.Summary) string {
 	if len(c.Names) == 0 {
-		return c.ID[:12]
+		return render.ShortID(c.ID)
 	}
 	return strings.TrimPrefix(c.Names[0], "/")
 }

@@ -11,6 +11,7 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
+
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 )
 

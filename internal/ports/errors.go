@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/pm2dock/pm2dock/internal/render"
 )
 
 // ConflictError says that a published host port is taken, and by whom when
@@ -58,7 +60,7 @@ func holderPhrase(h *Holder, b Binding, goos string) string {
 func containerPhrase(c *ContainerRef) string {
 	name := strings.TrimPrefix(c.Name, "/") // the Engine API's Names start with a slash
 	if name == "" {
-		name = shortID(c.ID)
+		name = render.ShortID(c.ID)
 	}
 	var labels []string
 	if c.Project != "" {
@@ -92,14 +94,6 @@ func unknownHint(b Binding, goos string) string {
 		return "check with `netstat -ano -p TCP | findstr :" + port + "`"
 	}
 	return "check which process holds port " + port
-}
-
-// shortID is the 12-character ID form docker ps shows.
-func shortID(id string) string {
-	if len(id) > 12 {
-		return id[:12]
-	}
-	return id
 }
 
 // truncate shortens s to at most n runes, marking the cut with an ellipsis.

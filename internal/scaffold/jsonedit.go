@@ -31,11 +31,11 @@ func (o Obj) Get(key string) any {
 // starts on, unit one level more.
 func Render(v any, indent, unit string) []byte {
 	var b bytes.Buffer
-	render(&b, v, indent, unit)
+	writeJSON(&b, v, indent, unit)
 	return b.Bytes()
 }
 
-func render(b *bytes.Buffer, v any, indent, unit string) {
+func writeJSON(b *bytes.Buffer, v any, indent, unit string) {
 	switch v := v.(type) {
 	case Obj:
 		if len(v) == 0 {
@@ -47,7 +47,7 @@ func render(b *bytes.Buffer, v any, indent, unit string) {
 			b.WriteString(indent + unit)
 			b.Write(jsonString(kv.Key))
 			b.WriteString(": ")
-			render(b, kv.Value, indent+unit, unit)
+			writeJSON(b, kv.Value, indent+unit, unit)
 			if i < len(v)-1 {
 				b.WriteByte(',')
 			}
@@ -145,7 +145,7 @@ func (m *merger) insert(n *node, members Obj, indent string) {
 		b.WriteString("\n" + inner)
 		b.Write(jsonString(kv.Key))
 		b.WriteString(": ")
-		render(&b, kv.Value, inner, m.unit)
+		writeJSON(&b, kv.Value, inner, m.unit)
 	}
 	if len(n.members) > 0 {
 		end := n.members[len(n.members)-1].value.end

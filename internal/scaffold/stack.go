@@ -17,6 +17,7 @@ import (
 
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/render"
 )
 
 // Stack is what init learns from the compose project of a folder.
@@ -134,17 +135,11 @@ func describe(spec types.ServiceConfig, dir string, keys map[string]string) Serv
 		s.Image = "build " + relTo(dir, spec.Build.Context)
 	}
 	for _, p := range spec.Ports {
-		host, proto, published := p.HostIP, p.Protocol, p.Published
-		if host == "" {
-			host = "0.0.0.0"
-		}
-		if proto == "" {
-			proto = "tcp"
-		}
+		published := p.Published
 		if published == "" {
 			published = "(any free port)"
 		}
-		s.Ports = append(s.Ports, fmt.Sprintf("%s:%s->%d/%s", host, published, p.Target, proto))
+		s.Ports = append(s.Ports, render.Port(p.HostIP, published, p.Target, p.Protocol))
 	}
 	s.Health, s.NoHealth = healthLine(spec.HealthCheck)
 	for _, name := range sortedKeys(spec.DependsOn) {

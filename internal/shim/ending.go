@@ -10,6 +10,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/pm2dock/pm2dock/internal/engine"
+	"github.com/pm2dock/pm2dock/internal/render"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
@@ -24,7 +25,7 @@ const drainWait = 3 * time.Second
 // the signal (its kill event), so a shim killed after that point cannot leave
 // the container running — the engine completes the stop on its own.
 func (s *Shim) stop(id string, evs <-chan events.Message, logsDone <-chan struct{}) error {
-	s.info("stopping container %s (grace %s)", short(id), s.Service.StopGrace())
+	s.info("stopping container %s (grace %s)", render.ShortID(id), s.Service.StopGrace())
 	ctx, cancel := context.WithTimeout(context.Background(), s.Service.StopGrace()+10*time.Second)
 	defer cancel()
 	stopped := make(chan error, 1)
@@ -38,7 +39,7 @@ func (s *Shim) stop(id string, evs <-chan events.Message, logsDone <-chan struct
 		err = <-stopped
 	}
 	if err != nil && !engine.IsNotFound(err) {
-		fmt.Fprintf(s.Stderr, "[pm2dock] %s: stop container %s: %v\n", s.Service.Key, short(id), err)
+		fmt.Fprintf(s.Stderr, "[pm2dock] %s: stop container %s: %v\n", s.Service.Key, render.ShortID(id), err)
 	}
 	drain(logsDone)
 	s.st.Phase = state.Stopped
@@ -77,12 +78,12 @@ func (s *Shim) exited(id string, res container.WaitResponse, killedBy string) er
 			if !s.engineAnswers(5 * time.Second) {
 				f.Reason = "stopped by the Docker engine shutting down (engine restarted)"
 				s.st.LastFailure = &f
-				return s.lostEngine(context.Background(), fmt.Errorf("container %s stopped as the engine shut down", short(id)))
+				return s.lostEngine(context.Background(), fmt.Errorf("container %s stopped as the engine shut down", render.ShortID(id)))
 			}
 		}
 	} else if client.IsErrConnectionFailed(err) || !s.engineAnswers(0) {
 		// The engine went down with its containers: not the service's failure.
-		return s.lostEngine(context.Background(), fmt.Errorf("inspect container %s: %w", short(id), err))
+		return s.lostEngine(context.Background(), fmt.Errorf("inspect container %s: %w", render.ShortID(id), err))
 	} else {
 		f.Reason = Reason(f, nil, killedBy)
 	}
@@ -118,7 +119,7 @@ func (s *Shim) unhealthyTooLong(id string, logsDone <-chan struct{}) error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.Service.StopGrace()+10*time.Second)
 	defer cancel()
 	if err := s.stopContainer(ctx, id); err != nil && !engine.IsNotFound(err) {
-		fmt.Fprintf(s.Stderr, "[pm2dock] %s: stop container %s: %v\n", s.Service.Key, short(id), err)
+		fmt.Fprintf(s.Stderr, "[pm2dock] %s: stop container %s: %v\n", s.Service.Key, render.ShortID(id), err)
 	}
 	drain(logsDone)
 	return s.failed(state.Failure{At: s.Now().UTC(), ExitCode: -1,

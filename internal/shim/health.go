@@ -8,6 +8,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/events"
 
+	"github.com/pm2dock/pm2dock/internal/render"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
@@ -104,7 +105,7 @@ func (s *Shim) setHealth(health string) {
 		if health == healthHealthy {
 			what = "healthy"
 		}
-		s.info("ready (%s) after %s: container %s (%s)", what, now.Sub(s.start).Round(10*time.Millisecond), c.Name, short(c.ID))
+		s.info("ready (%s) after %s: container %s (%s)", what, now.Sub(s.start).Round(10*time.Millisecond), c.Name, render.ShortID(c.ID))
 	case phase == state.Unhealthy && s.st.Phase != state.Unhealthy:
 		fmt.Fprintf(s.Stderr, "[pm2dock] %s: container %s is unhealthy\n", s.Service.Key, c.Name)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/render"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
@@ -99,7 +100,7 @@ func (s *Shim) bringUp(ctx context.Context) (*container.Summary, bool, error) {
 		return nil, false, s.engineErr(err)
 	}
 	if c := engine.Running(cs); c != nil {
-		s.info("adopting running container %s (%s)", engine.Name(*c), short(c.ID))
+		s.info("adopting running container %s (%s)", engine.Name(*c), render.ShortID(c.ID))
 		return c, true, nil
 	}
 	if err := s.backoff(ctx); err != nil {
@@ -192,11 +193,4 @@ func (s *Shim) save() {
 
 func (s *Shim) info(format string, a ...any) {
 	fmt.Fprintf(s.Stdout, "[pm2dock] %s: %s\n", s.Service.Key, fmt.Sprintf(format, a...))
-}
-
-func short(id string) string {
-	if len(id) > 12 {
-		return id[:12]
-	}
-	return id
 }

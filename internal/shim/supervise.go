@@ -10,6 +10,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
+	"github.com/pm2dock/pm2dock/internal/render"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
@@ -21,7 +22,7 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 		if ctx.Err() != nil {
 			return s.stopAll()
 		}
-		return s.fail(s.engineErr(fmt.Errorf("inspect container %s: %w", short(id), err)))
+		return s.fail(s.engineErr(fmt.Errorf("inspect container %s: %w", render.ShortID(id), err)))
 	}
 	ci := info.Container
 	started, _ := time.Parse(time.RFC3339Nano, ci.State.StartedAt)
@@ -106,7 +107,7 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 			if ctx.Err() != nil {
 				return s.stop(id, evs.Messages, logsDone)
 			}
-			return s.lostEngine(ctx, fmt.Errorf("wait for container %s: %w", short(id), err))
+			return s.lostEngine(ctx, fmt.Errorf("wait for container %s: %w", render.ShortID(id), err))
 		}
 	}
 }

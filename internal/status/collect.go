@@ -2,8 +2,8 @@ package status
 
 import (
 	"context"
-	"fmt"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -14,6 +14,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/pm2"
 	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/render"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
@@ -137,7 +138,7 @@ func inspect(ctx context.Context, e *engine.Engine, s container.Summary, now tim
 			if p.IP.IsValid() {
 				ip = p.IP.String()
 			}
-			c.Ports = append(c.Ports, fmt.Sprintf("%s:%d->%d/%s", ip, p.PublicPort, p.PrivatePort, p.Type))
+			c.Ports = append(c.Ports, render.Port(ip, strconv.Itoa(int(p.PublicPort)), uint32(p.PrivatePort), p.Type))
 		}
 	}
 	sort.Strings(c.Ports)

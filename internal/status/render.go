@@ -6,8 +6,9 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
+
+	"github.com/pm2dock/pm2dock/internal/render"
 )
 
 // JSON writes the rows as the DESIGN §3 array.
@@ -26,12 +27,12 @@ var columns = []string{"NAME", "STATE", "PM2", "PID", "CONTAINER", "HEALTH", "UP
 // Table writes an aligned table with relative times, and each last failure on
 // a line of its own under its service.
 func Table(w io.Writer, rows []Row, now time.Time) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	tw := render.Table(w)
 	fmt.Fprintln(tw, strings.Join(columns, "\t"))
 	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(cells(r, func(t *time.Time) string { return ago(t, now) }, durationWords), "\t"))
+		fmt.Fprintln(tw, strings.Join(cells(r, func(t *time.Time) string { return render.Ago(t, now) }, render.Seconds), "\t"))
 		if f := r.LastFailure; f != nil {
-			fmt.Fprintf(tw, "  └ last failure %s: %s\t\t\t\t\t\t\t\t\t\n", ago(&f.At, now), f.Reason)
+			fmt.Fprintf(tw, "  └ last failure %s: %s\t\t\t\t\t\t\t\t\t\n", render.Ago(&f.At, now), f.Reason)
 		}
 		if r.StoreError != "" {
 			fmt.Fprintf(tw, "  └ log store: %s\t\t\t\t\t\t\t\t\t\n", r.StoreError)
@@ -68,10 +69,7 @@ func cells(r Row, when func(*time.Time) string, dur func(int64) string) []string
 		pid = strconv.Itoa(r.PM2.PID)
 	}
 	if c := r.Container; c != nil {
-		cid = c.ID
-		if len(cid) > 12 {
-			cid = cid[:12]
-		}
+		cid = render.ShortID(c.ID)
 		if c.Health != "" {
 			health = c.Health
 		}
@@ -86,23 +84,4 @@ func cells(r Row, when func(*time.Time) string, dur func(int64) string) []string
 	}
 	return []string{r.Name, string(r.State), r.PM2.Status, pid, cid, health, uptime,
 		strconv.Itoa(r.PM2.Restarts), when(r.PM2.LastStart), ports}
-}
-
-func ago(t *time.Time, now time.Time) string {
-	if t == nil {
-		return "-"
-	}
-	return durationWords(int64(now.Sub(*t).Seconds())) + " ago"
-}
-
-func durationWords(s int64) string {
-	switch {
-	case s < 60:
-		return fmt.Sprintf("%ds", s)
-	case s < 3600:
-		return fmt.Sprintf("%dm", s/60)
-	case s < 86400:
-		return fmt.Sprintf("%dh%dm", s/3600, s%3600/60)
-	}
-	return fmt.Sprintf("%dd%dh", s/86400, s%86400/3600)
 }

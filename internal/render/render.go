@@ -1,0 +1,57 @@
+// Package render is how pm2dock writes the small things it shows in many
+// places — aligned tables, container ids, published ports, relative times and
+// durations — so that `start`, `status`, `doctor`, the shim's lines and `init`
+// show each the same way.
+package render
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+)
+
+// Table returns an aligned-table writer on w (columns two spaces apart);
+// Flush writes it.
+func Table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0) }
+
+// ShortID is the 12-character container id `docker ps` shows.
+func ShortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// Port is a published port as `docker ps` shows it, HOST:PUBLISHED->TARGET/PROTO,
+// with compose's defaults for an empty host (all interfaces) or protocol (tcp).
+func Port(host, published string, target uint32, proto string) string {
+	if host == "" {
+		host = "0.0.0.0"
+	}
+	if proto == "" {
+		proto = "tcp"
+	}
+	return fmt.Sprintf("%s:%s->%d/%s", host, published, target, proto)
+}
+
+// Ago is t relative to now in words ("5m ago"); "-" for no time.
+func Ago(t *time.Time, now time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return Seconds(int64(now.Sub(*t).Seconds())) + " ago"
+}
+
+// Seconds is a duration of s seconds in compact words: 42s, 5m, 3h7m, 2d4h.
+func Seconds(s int64) string {
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%ds", s)
+	case s < 3600:
+		return fmt.Sprintf("%dm", s/60)
+	case s < 86400:
+		return fmt.Sprintf("%dh%dm", s/3600, s%3600/60)
+	}
+	return fmt.Sprintf("%dd%dh", s/86400, s%86400/3600)
+}
