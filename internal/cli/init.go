@@ -29,7 +29,7 @@ func NewCmdInit(f *Factory, runF func(*InitOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "init [--nx [--project NAME] [--pm2dock PATH]] [--force]",
 		Short: "Write a commented pm2dock.yaml from the compose project, and Nx targets with --nx",
-		Long:  initHelp,
+		Long:  initHelp(),
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -45,7 +45,10 @@ func NewCmdInit(f *Factory, runF func(*InitOptions) error) *cobra.Command {
 	return cmd
 }
 
-const initHelp = `Write pm2dock.yaml in the folder (--dir, default the current one) from the compose
+// initHelp is init's help; the profile's defaults come from profile.Defaults.
+func initHelp() string {
+	d := profile.DefaultOf
+	return `Write pm2dock.yaml in the folder (--dir, default the current one) from the compose
 project compose finds there: one entry per service, keyed by its PM2 app name, with
 the image, published ports, healthcheck and dependencies compose declares noted in
 comments, require_env for variables compose requires (${VAR:?}), and every other
@@ -76,18 +79,19 @@ THE PROFILE (pm2dock.yaml; every key optional, unknown keys are errors)
     env_files: [.env.local]   # default: compose's .env
   pm2:
     namespace: NAME           # default: the compose project name
-  state_dir: .pm2dock/state
-  logs: {dir: .pm2dock/logs, max_age: 168h, max_size: 1GiB, segment_size: 64MiB}
+  state_dir: ` + d("state_dir") + `
+  logs: ` + profile.DefaultFlow("logs") + `
   alerts: {command: [./alert.sh], webhook: http://127.0.0.1:9000/pm2dock}
   defaults:                   # each service inherits; its own keys win
-    pull: missing             # missing | always | never
-    start_timeout: 120s
-    restart: {max: 5, window: 10m, delay: 2s, max_delay: 1m, on_unhealthy: 0s}
+    pull: ` + d("defaults.pull") + `             # missing | always | never
+    start_timeout: ` + d("defaults.start_timeout") + `
+    restart: ` + profile.DefaultFlow("defaults.restart") + `
   services:
     db:                       # the PM2 app name: a letter or digit, then
       service: postgres       #   letters, digits, - or _; default service: the key
       require_env: [POSTGRES_PASSWORD]
 Without services, every compose service is managed under its own name.`
+}
 
 func initRun(ctx context.Context, f *Factory, opts *InitOptions) error {
 	if err := initUsage(f, opts); err != nil {

@@ -65,7 +65,7 @@ queryable by time.`,
 	})
 	root.PersistentFlags().StringVarP(&f.File, "file", "f", "", "the profile (pm2dock.yaml); default: PM2DOCK_FILE, then the nearest one upward")
 	root.PersistentFlags().StringVar(&f.Dir, "dir", "", "start profile discovery here instead of the current folder")
-	root.PersistentFlags().StringSliceVar(&f.Services, "service", nil, "a SERVICE, as a flag (repeatable; for Nx targets: `nx run services:logs --service=db`)")
+	root.PersistentFlags().StringSliceVar(&f.Services, "service", nil, "a `SERVICE`, as a flag (repeatable; for Nx targets, whose arguments are flags: nx run services:logs --service=db)")
 	root.SetUsageTemplate(root.UsageTemplate() + "\n" + exitcode.Help())
 	root.AddCommand(
 		NewCmdVersion(f, nil),

@@ -145,9 +145,9 @@ func (p *Profile) resolvePaths(raw *rawFile) {
 		p.Compose.EnvFiles = append(p.Compose.EnvFiles, abs(f, ""))
 	}
 	p.Compose.Project, p.Compose.Profiles = raw.Compose.Project, raw.Compose.Profiles
-	p.StateDir = state.Dir(abs(raw.StateDir, filepath.Join(".pm2dock", "state")))
-	p.Logs = Logs{Dir: abs(raw.Logs.Dir, filepath.Join(".pm2dock", "logs")),
-		MaxAge: 168 * 3600e9, MaxSize: 1 << 30, SegmentSize: 64 << 20}
+	p.StateDir = state.Dir(abs(raw.StateDir, filepath.FromSlash(DefaultOf("state_dir"))))
+	p.Logs = defaultLogs()
+	p.Logs.Dir = abs(raw.Logs.Dir, filepath.FromSlash(DefaultOf("logs.dir")))
 	if raw.Logs.MaxAge != nil {
 		p.Logs.MaxAge = time_(*raw.Logs.MaxAge)
 	}

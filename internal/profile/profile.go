@@ -101,16 +101,6 @@ func (p *Profile) ByCompose(name string) (*Service, bool) {
 	return nil, false
 }
 
-// Default values of DESIGN §2.
-var defaultService = rawService{
-	Pull:         "missing",
-	StartTimeout: Duration(120 * time.Second),
-	Restart: rawRestart{
-		Max: intPtr(5), Window: durPtr(10 * time.Minute), Delay: durPtr(2 * time.Second),
-		MaxDelay: durPtr(time.Minute), OnUnhealthy: durPtr(0),
-	},
-}
-
 func intPtr(v int) *int                { return &v }
 func durPtr(v time.Duration) *Duration { d := Duration(v); return &d }
 

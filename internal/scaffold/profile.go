@@ -42,15 +42,17 @@ func RenderProfile(s *Stack) []byte {
 	c("  project: "+ns, "default: compose's rule (name:, COMPOSE_PROJECT_NAME, folder)")
 	c("pm2:", "")
 	c("  namespace: "+ns, "default: the compose project; `pm2 restart "+ns+"` restarts them all")
-	c("state_dir: .pm2dock/state", "")
+	d := profile.DefaultOf
+	c("state_dir: "+d("state_dir"), "")
 	c("logs:", "")
-	c("  dir: .pm2dock/logs", "one folder per service, queried by `pm2dock logs`")
-	c("  max_age: 168h", "")
-	c("  max_size: 1GiB", "per service")
+	c("  dir: "+d("logs.dir"), "one folder per service, queried by `pm2dock logs`")
+	c("  max_age: "+d("logs.max_age"), "")
+	c("  max_size: "+d("logs.max_size"), "per service")
+	c("  segment_size: "+d("logs.segment_size"), "segments rotate at this size and at UTC midnight")
 	c("defaults:", "every service inherits these; its own keys win")
-	c("  pull: missing", "missing | always | never")
-	c("  start_timeout: 120s", "how long start and restart wait for healthy")
-	c("  restart: {max: 5, window: 10m, delay: 2s, max_delay: 1m, on_unhealthy: 0s}", "")
+	c("  pull: "+d("defaults.pull"), "missing | always | never")
+	c("  start_timeout: "+d("defaults.start_timeout"), "how long start and restart wait for healthy")
+	c("  restart: "+profile.DefaultFlow("defaults.restart"), "")
 	w("")
 	w("services:")
 	for _, svc := range s.Services {
@@ -103,7 +105,7 @@ func writeService(b *bytes.Buffer, svc Service) {
 		}
 		w("require_env: [%s]   # compose requires %s: start fails early when unset", strings.Join(names, ", "), it)
 	}
-	w("# start_timeout: 120s")
+	w("# start_timeout: %s", profile.DefaultOf("defaults.start_timeout"))
 }
 
 // yamlScalar renders s as a YAML scalar that reads back as the string s.
