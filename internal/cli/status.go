@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pm2dock/pm2dock/internal/changes"
 	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/pm2"
@@ -78,11 +79,15 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 		defer e.Close()
 		src.Engine = e
 	}
-	var changes <-chan struct{}
+	var changed <-chan struct{}
 	stopWatch := func() {}
-	if opts.Watch {
+	watch := func() {
 		wctx, c := context.WithCancel(ctx)
-		changes, stopWatch = status.Changes(wctx, src, keys), c
+		changed = changes.Watch(wctx, changes.Sources{Profile: p, PM2Home: src.PM2Home, Engine: src.Engine}, keys).Listen().C
+		stopWatch = c
+	}
+	if opts.Watch {
+		watch()
 	}
 	for {
 		if opts.Watch && src.Engine == nil { // an engine that was down may be back
@@ -90,8 +95,7 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 				defer e.Close() // once: src.Engine is set from now on
 				src.Engine, engineErr = e, nil
 				stopWatch() // and watch its events too
-				wctx, c := context.WithCancel(ctx)
-				changes, stopWatch = status.Changes(wctx, src, keys), c
+				watch()
 			}
 		}
 		rep := status.Collect(ctx, src, keys)
@@ -108,7 +112,7 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-changes:
+		case <-changed:
 			// A change rarely comes alone (PM2's event, the engine's, the
 			// state file): gather the burst into one redraw.
 			select {
@@ -117,7 +121,7 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 			case <-time.After(watchSettle):
 			}
 			select { // the burst's later signals are in this redraw
-			case <-changes:
+			case <-changed:
 			default:
 			}
 		case <-time.After(opts.Interval): // uptimes move

@@ -9,6 +9,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 
+	"github.com/pm2dock/pm2dock/internal/changes"
 	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/pm2"
@@ -26,7 +27,6 @@ type Stack struct {
 	Ecosystem string         // path of the ecosystem file for `pm2 start`
 	Now       func() time.Time
 	Progress  func(key, msg string) // optional: one line per step
-	Poll      time.Duration
 
 	mu sync.Mutex // one pm2 CLI at a time
 }
@@ -76,13 +76,22 @@ func (a answers) by(st *state.File) bool {
 }
 
 // awaitFirstState waits (at most 10 s) until the shim answering this start has
-// written its state, so that whoever takes the lock next sees it.
-func (s *Stack) awaitFirstState(ctx context.Context, key string, a answers) {
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; {
+// written its state, so that whoever takes the lock next sees it. It reads
+// the state file again on each change of it (see package changes).
+func (s *Stack) awaitFirstState(ctx context.Context, key string, a answers, l *changes.Listener) {
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	for {
 		if st, err := s.Profile.StateDir.Read(key); err == nil && a.by(st) {
 			return
 		}
-		time.Sleep(20 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return
+		case <-deadline.C:
+			return
+		case <-l.C:
+		}
 	}
 }
 
@@ -136,6 +145,11 @@ func (s *Stack) Start(ctx context.Context, keys []string, restart map[string]boo
 	if err != nil {
 		return nil, err
 	}
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	// The state files of the services: the shims' answers. PM2 is asked on a
+	// clock instead (see wait), and the engine is the shims' to watch.
+	feed := changes.Watch(wctx, changes.Sources{Profile: s.Profile}, order)
 	results := make(map[string]*Result, len(order))
 	started := make(map[string]chan struct{}, len(order)) // closed once running (or failed)
 	done := make(map[string]chan struct{}, len(order))    // closed once ready (or failed)
@@ -160,7 +174,7 @@ func (s *Stack) Start(ctx context.Context, keys []string, restart map[string]boo
 				r.Outcome, r.Err = Failed, err
 				return
 			}
-			s.startOne(ctx, k, restart[k], r, markStarted)
+			s.startOne(ctx, k, restart[k], r, markStarted, feed.Listen())
 		}()
 	}
 	wg.Wait()
@@ -200,7 +214,7 @@ func (s *Stack) awaitDeps(ctx context.Context, key string, ds []dep, results map
 }
 
 // startOne starts (or restarts) one service and waits for its shim's verdict.
-func (s *Stack) startOne(ctx context.Context, key string, force bool, r *Result, markStarted func()) {
+func (s *Stack) startOne(ctx context.Context, key string, force bool, r *Result, markStarted func(), l *changes.Listener) {
 	svc, _ := s.Profile.Service(key)
 	unlock, err := lock(ctx, s.Profile.StateDir, key)
 	if err != nil {
@@ -260,10 +274,10 @@ func (s *Stack) startOne(ctx context.Context, key string, force bool, r *Result,
 			r.Outcome, r.Err = Failed, err
 			return
 		}
-		s.awaitFirstState(ctx, key, a)
+		s.awaitFirstState(ctx, key, a, l)
 	}
 	release()
-	st, err = s.wait(ctx, key, a, svc.StartTimeout, markStarted)
+	st, err = s.wait(ctx, key, a, svc.StartTimeout, markStarted, l)
 	r.Took = s.Now().Sub(t0)
 	if st != nil {
 		r.Phase, r.PM2PID, r.Container = st.Phase, st.ShimPID, st.Container

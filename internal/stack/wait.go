@@ -5,35 +5,42 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pm2dock/pm2dock/internal/changes"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/pm2"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
-// wait polls key's state file until the shim answering this start (see
-// answers) reports ready or gives up, or until timeout.
-func (s *Stack) wait(ctx context.Context, key string, a answers, timeout time.Duration, markStarted func()) (*state.File, error) {
-	poll := s.Poll
-	if poll == 0 {
-		poll = 50 * time.Millisecond
-	}
+// askPM2Every is how often a wait asks PM2 whether it gave the app up — on a
+// clock, not on PM2's events: PM2 announces an exit while the app's status
+// still reads "stopped", just before it restarts it (lib/God.js handleExit).
+const askPM2Every = time.Second
+
+// wait reads key's state file, again on each change of it (l), until the shim
+// answering this start (see answers) reports ready or gives up, or until
+// timeout.
+func (s *Stack) wait(ctx context.Context, key string, a answers, timeout time.Duration, markStarted func(), l *changes.Listener) (*state.File, error) {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
-	tick := time.NewTicker(poll)
+	tick := time.NewTicker(askPM2Every)
 	defer tick.Stop()
 	var last *state.File
-	for n := 1; ; n++ {
-		select {
-		case <-ctx.Done():
-			return last, ctx.Err()
-		case <-deadline.C:
-			return last, notHealthy(key, last, timeout)
-		case <-tick.C:
+	for first, askPM2 := true, false; ; first, askPM2 = false, false {
+		if !first { // the first look is at once: the answer may be there already
+			select {
+			case <-ctx.Done():
+				return last, ctx.Err()
+			case <-deadline.C:
+				return last, notHealthy(key, last, timeout)
+			case <-l.C:
+			case <-tick.C:
+				askPM2 = true
+			}
 		}
 		st, err := s.Profile.StateDir.Read(key)
 		fresh := err == nil && a.by(st)
 		if !fresh {
-			if n%20 == 0 { // a shim that never ran leaves no state: ask PM2 why
+			if askPM2 { // a shim that never ran leaves no state: ask PM2 why
 				if err := s.pm2GaveUp(ctx, key); err != nil {
 					return last, err
 				}
@@ -61,7 +68,7 @@ func (s *Stack) wait(ctx context.Context, key string, a answers, timeout time.Du
 		case state.Exited:
 			// PM2 restarts the shim, which backs off and tries again; the
 			// restart policy ends it with a crash loop (Failed) if it keeps failing.
-			if n%20 == 0 {
+			if askPM2 {
 				if err := s.pm2GaveUp(ctx, key); err != nil {
 					return last, err
 				}
