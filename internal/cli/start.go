@@ -63,37 +63,39 @@ func newStartLike(f *Factory, runF func(*StartOptions) error, restart bool, use,
 // prepare loads the profile and everything start, stop and restart share.
 // stop loads it as a view (see profile.Options.View): a stack must stay
 // stoppable while its compose file is mid-edit.
-func prepare(ctx context.Context, f *Factory, keys []string, view bool) (*stack.Stack, []string, error) {
+func prepare(ctx context.Context, f *Factory, keys []string, view bool) (*stack.Stack, []string, func(), error) {
 	p, err := f.loadProfile(ctx, view)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if len(keys) == 0 {
 		keys = p.Keys()
 	}
 	for _, k := range keys {
 		if _, err := p.Service(k); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	cli, err := f.PM2(p.Dir)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	e, err := f.Engine(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	progress := func(key, msg string) { fmt.Fprintf(f.IO.ErrOut, "%s: %s\n", key, msg) }
-	return &stack.Stack{Profile: p, PM2: cli, PM2Home: pm2.Home(f.Getenv), Engine: e, Ecosystem: ecosystem.Path(p), Now: f.Now, Progress: progress}, keys, nil
+	st := &stack.Stack{Profile: p, PM2: &pm2.Driver{CLI: cli, Home: pm2.Home(f.Getenv)}, Engine: e,
+		Ecosystem: ecosystem.Path(p), Now: f.Now, Progress: progress}
+	return st, keys, func() { e.Close() }, nil
 }
 
 func startRun(ctx context.Context, f *Factory, opts *StartOptions) error {
-	st, keys, err := prepare(ctx, f, opts.Services, false)
+	st, keys, closeEngine, err := prepare(ctx, f, opts.Services, false)
 	if err != nil {
 		return err
 	}
-	defer st.Engine.Close()
+	defer closeEngine()
 	p := st.Profile
 	eco, err := buildEcosystem(f, p, p.Keys())
 	if err != nil {
@@ -214,11 +216,11 @@ service left running without a shim is stopped too.`,
 			if runF != nil {
 				return runF(args)
 			}
-			st, keys, err := prepare(c.Context(), f, f.services(args), true)
+			st, keys, closeEngine, err := prepare(c.Context(), f, f.services(args), true)
 			if err != nil {
 				return err
 			}
-			defer st.Engine.Close()
+			defer closeEngine()
 			results, err := st.Stop(c.Context(), keys)
 			for _, r := range results {
 				if r.Err == nil {

@@ -8,6 +8,19 @@ import (
 	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
 )
 
+// Driver is PM2 as the stack drives it: the list read over the RPC socket of
+// Home (see Apps), changes through CLI.
+type Driver struct {
+	*CLI
+	Home string
+}
+
+// Apps reads PM2's app list read-only (see the function Apps).
+func (d *Driver) Apps(ctx context.Context) ([]rpc.Process, error) {
+	procs, _, err := Apps(ctx, d.Home, func() (*CLI, error) { return d.CLI, nil })
+	return procs, err
+}
+
 // Apps reads PM2's app list, read-only: over the daemon's RPC socket (no node
 // process, a few milliseconds), falling back to `pm2 jlist` through cli when the
 // socket answers unexpectedly. No daemon means no apps, not an error — and

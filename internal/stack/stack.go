@@ -8,9 +8,10 @@ import (
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
 
 	"github.com/pm2dock/pm2dock/internal/changes"
-	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/pm2"
 	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
@@ -18,13 +19,30 @@ import (
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
-// Stack drives a profile's services through PM2.
+// PM2 is what the stack needs of PM2: its app list, read without changing
+// anything, and the mutations, which address an app by pm_id (a name is
+// unique only within a namespace). pm2.Driver is the real one.
+type PM2 interface {
+	Apps(ctx context.Context) ([]rpc.Process, error)
+	Start(ctx context.Context, ecosystem string, names []string) error
+	Stop(ctx context.Context, pmID int) error
+	Restart(ctx context.Context, pmID int) error
+}
+
+// Engine is what stop needs of the engine: the containers of a compose
+// service, and stopping one that no shim owns. *engine.Engine is the real one.
+type Engine interface {
+	ServiceContainers(ctx context.Context, project, service string) ([]container.Summary, error)
+	ContainerStop(ctx context.Context, id string, opts client.ContainerStopOptions) (client.ContainerStopResult, error)
+}
+
+// Stack drives a profile's services through PM2. The shims answer through
+// the state folder (Profile.StateDir), which the stack reads and watches.
 type Stack struct {
 	Profile   *profile.Profile
-	PM2       *pm2.CLI
-	PM2Home   string         // for read-only listing over PM2's RPC socket
-	Engine    *engine.Engine // optional: lets stop catch a container PM2 did not own
-	Ecosystem string         // path of the ecosystem file for `pm2 start`
+	PM2       PM2
+	Engine    Engine // optional: lets stop catch a container PM2 did not own
+	Ecosystem string // path of the ecosystem file for `pm2 start`
 	Now       func() time.Time
 	Progress  func(key, msg string) // optional: one line per step
 
@@ -95,11 +113,7 @@ func (s *Stack) awaitFirstState(ctx context.Context, key string, a answers, l *c
 	}
 }
 
-// apps reads PM2's list read-only (RPC first; see pm2.Apps).
-func (s *Stack) apps(ctx context.Context) ([]rpc.Process, error) {
-	procs, _, err := pm2.Apps(ctx, s.PM2Home, func() (*pm2.CLI, error) { return s.PM2, nil })
-	return procs, err
-}
+func (s *Stack) apps(ctx context.Context) ([]rpc.Process, error) { return s.PM2.Apps(ctx) }
 
 // namesakeErr refuses a start that would take over another namespace's app:
 // `pm2 start ECOSYSTEM --only NAME` finds apps by name in every namespace and

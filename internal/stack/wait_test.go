@@ -1,9 +1,11 @@
 package stack
 
 import (
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
@@ -27,6 +29,29 @@ func TestAnswersByTokenNotByClock(t *testing.T) {
 	} {
 		if got := c.a.by(&c.st); got != c.want {
 			t.Errorf("%s: by = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// A shim's recorded ending becomes start's error: its own code when it gave
+// up with one (2–6), "not healthy" otherwise, PM2 unavailable for a shim
+// whose daemon died.
+func TestShimFailedKeepsTheShimsCode(t *testing.T) {
+	code := func(c exitcode.Code) *int { n := int(c); return &n }
+	for _, c := range []struct {
+		st   state.File
+		want exitcode.Code
+		text string
+	}{
+		{state.File{Phase: state.Failed, ExitCode: code(exitcode.PortConflict), Reason: "port 80 is held"}, exitcode.PortConflict, "port 80 is held"},
+		{state.File{Phase: state.Failed, ExitCode: code(exitcode.CrashLoop), Reason: "crash loop"}, exitcode.CrashLoop, "crash loop"},
+		{state.File{Phase: state.Failed, ExitCode: code(exitcode.Error), Reason: "exited"}, exitcode.NotHealthy, "exited"},
+		{state.File{Phase: state.Stopped, ExitCode: code(exitcode.OK)}, exitcode.NotHealthy, "was stopped while starting"},
+		{state.File{Phase: state.Detached, Reason: "the PM2 daemon died"}, exitcode.PM2Missing, "the PM2 daemon died"},
+	} {
+		err := shimFailed("db", &c.st)
+		if exitcode.FromError(err) != c.want || !strings.Contains(err.Error(), c.text) || !strings.Contains(err.Error(), "pm2dock logs db") {
+			t.Errorf("%s: %v (exit %d), want exit %d with %q and a hint", c.st.Phase, err, exitcode.FromError(err), c.want, c.text)
 		}
 	}
 }
