@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the distribution registry (DESIGN §5) that pull tests run on 127.0.0.1,
+# Build the distribution registry (docs/architecture.md#test-rig) that pull tests run on 127.0.0.1,
 # into .cache/bin/registry. Idempotent; built from the Go module proxy inside a
 # throwaway helper module.
 set -euo pipefail

@@ -1,6 +1,6 @@
 // Package alert tells a person that a service needs them: a crash loop, an
 // image that cannot be had, a port someone else holds — and that it recovered.
-// An alert goes to three places (DESIGN §2 `alerts`): a banner on the shim's
+// An alert goes to three places (profile `alerts`, docs/contracts.md#alerts): a banner on the shim's
 // stderr (so `pm2 logs` shows it), the profile's alerts.command (argv, no
 // shell, the alert in PM2DOCK_* variables, killed after 10 s) and its
 // alerts.webhook (POST of the JSON below, 5 s timeout, 3 tries with backoff).

@@ -17,7 +17,7 @@ type Targets struct {
 	Webhook string
 }
 
-// Timeouts of DESIGN/issue: the command is killed after CommandTimeout; each
+// Timeouts (docs/contracts.md#alerts): the command is killed after CommandTimeout; each
 // webhook try gives up after WebhookTimeout; Tries tries with doubling backoff.
 var (
 	CommandTimeout = 10 * time.Second

@@ -13,7 +13,8 @@ import (
 	"github.com/pm2dock/pm2dock/internal/profile"
 )
 
-// Factory holds what commands need, created lazily so that a command that does
+// Factory holds what commands need, as functions called when a command needs
+// them, so that a command that does
 // not talk to the engine or PM2 never connects to them.
 type Factory struct {
 	IO      *iostreams.IOStreams

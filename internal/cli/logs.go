@@ -163,7 +163,7 @@ func logsTarget(f *Factory, asked []string) (*profile.Stores, []string, error) {
 	return p, asked, nil
 }
 
-// appendText formats DESIGN §3's text line; invalid UTF-8 and control bytes
+// appendText formats the text line of docs/contracts.md#log-records; invalid UTF-8 and control bytes
 // are escaped so a terminal shows exactly what was stored.
 func appendText(b []byte, st *stamper, r logstore.Record) []byte {
 	b = st.append(b, r.TS)

@@ -1,5 +1,5 @@
 // Package cli wires pm2dock's commands. Main is the only entry point; it returns
-// the exit code (DESIGN §3) and only cmd/pm2dock calls os.Exit.
+// the exit code (package exitcode) and only cmd/pm2dock calls os.Exit.
 package cli
 
 import (

@@ -39,7 +39,7 @@ an unexpected container exit is exit 1, so PM2 restarts it.`,
 			return runRun(c.Context(), f, opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.StateDir, "state-dir", "", "read the variables `pm2dock start` handed over from this folder")
+	cmd.Flags().StringVar(&opts.StateDir, "state-dir", "", "read the variables pm2dock start handed over from this `FOLDER` (the state folder)")
 	return cmd
 }
 

@@ -34,7 +34,7 @@ func NewCmdStatus(f *Factory, runF func(*StatusOptions) error) *cobra.Command {
 running, starting, unhealthy, stopped, failed, crash-loop, unknown), PM2's status,
 pid and restart count, the container's health, uptime and ports, and the last
 failure. A table on a terminal, tab-separated lines when piped, --json for the
-DESIGN contract. --check exits 6 unless every selected service is healthy (or
+contract of docs/contracts.md. --check exits 6 unless every selected service is healthy (or
 running without a healthcheck). Exit 7 when the engine does not answer, 8 when
 PM2 does not (what is known is still printed).`,
 		RunE: func(c *cobra.Command, args []string) error {

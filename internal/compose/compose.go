@@ -1,6 +1,6 @@
 // Package compose runs the `docker compose` CLI for the lifecycle steps that must
 // keep compose's semantics and the user's credentials: up, pull and build
-// (DESIGN §1). Commands are built as argv, never through a shell, and always name
+// (docs/architecture.md#compose-and-the-engine-api). Commands are built as argv, never through a shell, and always name
 // the project, its folder, files, profiles and env files explicitly, so the CLI
 // resolves exactly the project pm2dock loaded.
 package compose

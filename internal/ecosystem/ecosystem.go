@@ -1,18 +1,20 @@
 // Package ecosystem builds the PM2 ecosystem of a profile: one app per service
 // whose script is this pm2dock binary running `run SERVICE` (the shim).
 //
-// Decisions, each forced by a PM2 fact (PM2-NOTES):
+// Decisions, each forced by a PM2 fact (docs/pm2-facts.md):
 //   - interpreter "none", treekill false: PM2 signals the shim alone; the shim
 //     stops its container itself and must not have its docker children killed.
 //   - kill_timeout = the service's stop grace period + 10 s, so PM2 never
 //     SIGKILLs a shim that is still stopping its container gracefully.
-//   - stop_exit_codes = the no-restart codes of DESIGN §3 (0, 2, 3, 4, 5, 6).
+//   - stop_exit_codes = the no-restart codes 2–6 (exitcode.NoRestart), not 0:
+//     PM2 records a death by signal as 0, and a `kill -9`ed shim must be
+//     restarted (docs/contracts.md#exit-codes).
 //   - no restart_delay / exp_backoff_restart_delay: with either, an app that exits
 //     with a no-restart code stays "waiting restart" forever; the shim owns
 //     backoff and crash-loop policy. max_restarts is set out of the way for the
 //     same reason.
 //   - out_file and error_file are /dev/null: the log store is the history
-//     (DESIGN §4), `pm2 logs SERVICE` still streams live from PM2's bus, and PM2's
+//     (docs/contracts.md#log-store), `pm2 logs SERVICE` still streams live from PM2's bus, and PM2's
 //     own files would otherwise grow without retention, doubling every line.
 //   - env holds only PM2DOCK_* markers: PM2 copies app env into `pm2 env` and its
 //     dump file, so no value from the profile's environment goes here. The shim

@@ -1,5 +1,5 @@
 // Package engine connects to the Docker Engine API with the official Go client,
-// negotiating the API version down (DESIGN §1: at least 1.41 must work).
+// negotiating the API version down (at least 1.41 must work: docs/architecture.md#compose-and-the-engine-api).
 // Lifecycle changes go through the compose CLI (package compose); this package
 // only observes and stops.
 package engine

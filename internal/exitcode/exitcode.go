@@ -1,4 +1,4 @@
-// Package exitcode is the one place where pm2dock's exit codes (DESIGN §3) are
+// Package exitcode is the one place where pm2dock's exit codes (docs/contracts.md#exit-codes) are
 // defined, described and derived from errors. The CLI and the shim both exit through
 // FromError, and the PM2 ecosystem lists NoRestart as stop_exit_codes.
 package exitcode
@@ -13,7 +13,7 @@ import (
 // Code is a process exit status with a documented meaning.
 type Code int
 
-// The exit codes of DESIGN §3.
+// The exit codes.
 const (
 	OK           Code = 0   // success, or stopped on request
 	Error        Code = 1   // error; for the shim: the container exited unexpectedly

@@ -62,7 +62,7 @@ var (
 )
 
 // benchStore is 24 hours of one service, PM2DOCK_BENCH_STORE_MB megabytes
-// (default 256; the DESIGN §6 benchmark uses ≥ 1024), written through a
+// (default 256; make bench uses ≥ 1024), written through a
 // Writer with the default 64 MiB segments. Built once per test binary.
 func benchStore(b *testing.B) (string, time.Duration) {
 	mb, _ := strconv.Atoi(os.Getenv("PM2DOCK_BENCH_STORE_MB"))

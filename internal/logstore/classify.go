@@ -3,7 +3,7 @@ package logstore
 import "bytes"
 
 // Classify returns the level a container line states about itself, else the
-// stream's default: info for stdout, warn for stderr (DESIGN §3). In order:
+// stream's default: info for stdout, warn for stderr (docs/contracts.md#log-records). In order:
 //
 //   - a JSON object: its "level", "lvl", "severity" or "log.level" key, as a
 //     word ("error", "WARN") or a number (pino/bunyan 10–60, syslog 0–7);

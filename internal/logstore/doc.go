@@ -1,4 +1,4 @@
-// Package logstore is pm2dock's log store (DESIGN §4): the shim of each
+// Package logstore is pm2dock's log store (docs/contracts.md#log-store): the shim of each
 // service appends its container's log lines to it, and `pm2dock logs` queries
 // it by time window, level and pattern without scanning it.
 //

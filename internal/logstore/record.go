@@ -12,7 +12,7 @@ import (
 // as QueryOptions.MinLevel it means no filter.
 type Level int8
 
-// The five levels of DESIGN §3.
+// The five levels (docs/contracts.md#log-records).
 const (
 	LevelDebug Level = iota + 1
 	LevelInfo

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Policy is the retention of DESIGN §4 (profile keys logs.max_age and
+// Policy is the retention of docs/contracts.md#log-store (profile keys logs.max_age and
 // logs.max_size). Zero fields impose no limit.
 type Policy struct {
 	MaxAge  time.Duration // closed segments whose last record is older are removed

@@ -34,7 +34,7 @@ type Options struct {
 	// JSON schema. Compiling that schema costs about 14 ms in every process,
 	// and a view should keep showing a running stack while its compose file
 	// is mid-edit; the commands that act (start, restart, the shim,
-	// ecosystem, doctor) check it.
+	// ecosystem, prune) check it.
 	View bool
 }
 

@@ -1,5 +1,5 @@
 // Package shim is `pm2dock run SERVICE`, the process PM2 supervises for one
-// service (DESIGN §1). It lives exactly as long as its container runs:
+// service (docs/architecture.md#shim-lifetime). It lives exactly as long as its container runs:
 //
 //  1. preflight, each failing fast with its exit code: required env (2), image
 //     present or pulled/built per policy (3), every published host port free (4);

@@ -16,7 +16,7 @@ import (
 // once; the delay between restarts lives here, in the new shim, before it
 // starts the container — not in PM2's restart_delay, because with any restart
 // delay PM2 leaves an app that exits with a no-restart code in "waiting
-// restart" forever (PM2-NOTES), which would hide every failure this shim
+// restart" forever (docs/pm2-facts.md#restarting), which would hide every failure this shim
 // reports with 2–6. A wait here is also a select on ctx, so `pm2 stop` during
 // the backoff ends it at once.
 

@@ -71,7 +71,7 @@ func (s *Shim) ReportStoreError(msg string) {
 }
 
 // Run supervises until the container exits (error, exit 1) or ctx is cancelled
-// by SIGINT/SIGTERM (graceful stop, nil). Errors carry DESIGN §3 exit codes.
+// by SIGINT/SIGTERM (graceful stop, nil). Errors carry their exit codes (package exitcode).
 func (s *Shim) Run(ctx context.Context) error {
 	s.start = s.Now()
 	s.last.n = 20

@@ -10,7 +10,7 @@ import (
 )
 
 // Store is the LineSink that writes a service's lines to the log store
-// (DESIGN §4). A write error (disk full, read-only folder) never stops
+// (docs/contracts.md#log-store). A write error (disk full, read-only folder) never stops
 // supervision: the line still reaches PM2 through stdout, the error is shown in
 // the state file, and writing resumes by itself when the store accepts again.
 type Store struct {

@@ -11,7 +11,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/render"
 )
 
-// JSON writes the rows as the DESIGN §3 array.
+// JSON writes the rows as the array of docs/contracts.md#status-json.
 func JSON(w io.Writer, rows []Row) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -1,7 +1,7 @@
 // Package status joins, for every service of a profile, PM2's view (apps of the
 // profile's namespace), the engine's (containers found by compose labels,
 // inspected in parallel) and the shim's (its state file) into one row whose
-// field names are the `status --json` contract of DESIGN §3. `state` is derived
+// field names are the `status --json` contract (docs/contracts.md#status-json). `state` is derived
 // here and is the truth: PM2's own status can lie (a no-restart exit under a
 // restart delay shows "waiting restart" forever).
 package status

@@ -1,5 +1,5 @@
 // Package when parses the time arguments of `pm2dock logs --since/--until`
-// (DESIGN §3): an RFC 3339 time, a date (midnight UTC), or a duration meaning
+// (docs/contracts.md#commands): an RFC 3339 time, a date (midnight UTC), or a duration meaning
 // "that long ago" (90m, 24h, 2h30m; also d for days: 7d).
 package when
 

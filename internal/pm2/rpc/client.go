@@ -13,7 +13,7 @@ import (
 
 // method is a request this package may send. Only the constants below exist,
 // and requestFrame turns each into a fixed body: there is no way to send a
-// mutating call such as prepare or stopProcessId (see PM2-NOTES: a malformed
+// mutating call such as prepare or stopProcessId (see docs/pm2-facts.md#rpc-socket: a malformed
 // mutating call makes the daemon update itself and restart every app).
 type method string
 

@@ -1,5 +1,5 @@
 // Package harness holds the helpers of pm2dock's integration tests, which run
-// against the real components (DESIGN §5): a Docker engine, the compose plugin,
+// against the real components (docs/architecture.md#test-rig): a Docker engine, the compose plugin,
 // PM2 from the workspace's node_modules, the locally built images, and the
 // distribution registry.
 //
