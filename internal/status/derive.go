@@ -1,6 +1,7 @@
 package status
 
 import (
+	"github.com/moby/moby/api/types/container"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
 	"github.com/pm2dock/pm2dock/internal/state"
@@ -9,7 +10,7 @@ import (
 // Derive decides a row's state from the three views; any may be nil.
 func Derive(app *rpc.Process, c *Container, st *state.File) State {
 	online := app.Live()
-	running := c != nil && c.State == "running"
+	running := c != nil && c.State == string(container.StateRunning)
 	// The shim's verdict wins when it gave up: PM2 may say "waiting restart".
 	if st != nil && st.Phase == state.Failed && !(online && st.ShimPID != app.PID) {
 		if st.Code() == exitcode.CrashLoop {
@@ -20,11 +21,11 @@ func Derive(app *rpc.Process, c *Container, st *state.File) State {
 	switch {
 	case online && running:
 		switch c.Health {
-		case "healthy":
+		case string(container.Healthy):
 			return Healthy
-		case "unhealthy":
+		case string(container.Unhealthy):
 			return Unhealthy
-		case "starting":
+		case string(container.Starting):
 			return Starting
 		}
 		return Running

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moby/moby/api/types/container"
 	"github.com/pm2dock/pm2dock/internal/render"
 )
 
@@ -73,7 +74,7 @@ func cells(r Row, when func(*time.Time) string, dur func(int64) string) []string
 		if c.Health != "" {
 			health = c.Health
 		}
-		if c.State == "running" {
+		if c.State == string(container.StateRunning) {
 			uptime = dur(c.UptimeS)
 		} else {
 			health = c.State
