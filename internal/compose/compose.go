@@ -43,7 +43,7 @@ func (r *Runner) Args(sub ...string) []string {
 	for _, f := range p.Project.ComposeFiles {
 		args = append(args, "--file", f)
 	}
-	for _, pr := range p.Compose.Profiles {
+	for _, pr := range p.Project.Profiles { // as resolved: compose.profiles, else COMPOSE_PROFILES (.env too)
 		args = append(args, "--profile", pr)
 	}
 	for _, e := range p.Compose.EnvFiles {

@@ -43,7 +43,7 @@ func plural(n int, one, many string) string {
 // these are handed from the invoking shell to the shim (never through PM2).
 func (p *Profile) ReferencedVars() []string {
 	set := map[string]bool{"COMPOSE_PROJECT_NAME": true, "COMPOSE_FILE": true, "COMPOSE_PROFILES": true,
-		"COMPOSE_PATH_SEPARATOR": true}
+		"COMPOSE_PATH_SEPARATOR": true, "COMPOSE_ENV_FILES": true}
 	for _, s := range p.services {
 		for _, k := range s.RequireEnv {
 			set[k] = true

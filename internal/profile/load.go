@@ -73,7 +73,7 @@ func Load(ctx context.Context, opts Options) (*Profile, error) {
 	}
 	if p.Project, err = loadCompose(ctx, p.Compose, p.Dir, opts.Env, opts.View); err != nil {
 		return nil, usage(fmt.Errorf("%s (for %s): %w", composeFiles(p), where(p.Path, p.Dir), err),
-			"fix the compose file; `docker compose config` in "+p.Dir+" shows the same error")
+			"fix the compose file; check it with `docker compose config` in "+p.Dir)
 	}
 	if opts.View && p.Project.Name == "" { // compose checks this only when it validates
 		return nil, usage(fmt.Errorf("%s (for %s): project name must not be empty", composeFiles(p), where(p.Path, p.Dir)),
@@ -224,10 +224,28 @@ func yamlError(path string, err error) error {
 	return errors.New(strings.Join(out, "\n"))
 }
 
+// loadCompose loads the compose project as `docker compose` does
+// (docker/compose cmd/compose/compose.go, toProjectOptions), in its order: the
+// environment; the env files (compose.env_files, else COMPOSE_ENV_FILES, else
+// .env) read first, so that COMPOSE_FILE, COMPOSE_PATH_SEPARATOR,
+// COMPOSE_PROJECT_NAME and COMPOSE_PROFILES in .env count; the files
+// (compose.files, else COMPOSE_FILE, else compose's default names with their
+// override file); then the env files again from the project's folder; then
+// the profiles (compose.profiles, else COMPOSE_PROFILES).
 func loadCompose(ctx context.Context, c Compose, dir string, env []string, view bool) (*typesProject, error) {
+	envFiles := c.EnvFiles
+	if len(envFiles) == 0 {
+		if v := lookup(env, "COMPOSE_ENV_FILES"); v != "" {
+			for _, f := range strings.Split(v, ",") {
+				envFiles = append(envFiles, absIn(dir, f))
+			}
+		}
+	}
 	fns := []cli.ProjectOptionsFn{
-		cli.WithWorkingDirectory(dir), cli.WithEnv(env), cli.WithConfigFileEnv,
-		cli.WithDefaultConfigPath, cli.WithEnvFiles(c.EnvFiles...), cli.WithDotEnv,
+		cli.WithWorkingDirectory(dir), cli.WithEnv(env),
+		cli.WithEnvFiles(envFiles...), cli.WithDotEnv,
+		configFileEnvIn(dir), cli.WithDefaultConfigPath,
+		cli.WithEnvFiles(envFiles...), cli.WithDotEnv,
 		cli.WithDefaultProfiles(), cli.WithResolvedPaths(true),
 	}
 	if view {
@@ -244,6 +262,42 @@ func loadCompose(ctx context.Context, c Compose, dir string, env []string, view 
 		return nil, err
 	}
 	return opts.LoadProject(ctx)
+}
+
+// configFileEnvIn is compose-go's WithConfigFileEnv with relative entries of
+// COMPOSE_FILE taken from dir, the project's folder, rather than from this
+// process's working folder: Nx runs `pm2dock --dir=services` from the
+// workspace root, and the shim from the profile's folder, and all of them
+// must mean the files `docker compose` means when run in dir.
+func configFileEnvIn(dir string) cli.ProjectOptionsFn {
+	return func(o *cli.ProjectOptions) error {
+		f, ok := o.Environment["COMPOSE_FILE"]
+		if len(o.ConfigPaths) > 0 || !ok {
+			return nil
+		}
+		sep := o.Environment["COMPOSE_PATH_SEPARATOR"]
+		if sep == "" {
+			sep = string(os.PathListSeparator)
+		}
+		for _, entry := range strings.Split(f, sep) {
+			path := absIn(dir, entry)
+			if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+				if err == nil {
+					err = errors.New("not a regular file")
+				}
+				return fmt.Errorf("compose file %q set by COMPOSE_FILE is invalid: %w", entry, err)
+			}
+			o.ConfigPaths = append(o.ConfigPaths, path)
+		}
+		return nil
+	}
+}
+
+func absIn(dir, path string) string {
+	if filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(dir, path)
 }
 
 var keyRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$`)

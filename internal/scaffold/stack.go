@@ -94,7 +94,7 @@ func LoadStack(ctx context.Context, dir string, env []string) (*Stack, error) {
 
 func composeErr(dir string, err error) error {
 	return exitcode.New(exitcode.Usage, fmt.Errorf("compose project in %s: %w", dir, err),
-		"run `pm2dock init` in the folder of your compose file (or pass --dir); `docker compose config` shows the same error")
+		"run `pm2dock init` in the folder of your compose file (or pass --dir); check it with `docker compose config` there")
 }
 
 // requiredVars names the variables the compose files require (${VAR:?msg} or
