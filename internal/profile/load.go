@@ -233,6 +233,16 @@ func yamlError(path string, err error) error {
 // override file); then the env files again from the project's folder; then
 // the profiles (compose.profiles, else COMPOSE_PROFILES).
 func loadCompose(ctx context.Context, c Compose, dir string, env []string, view bool) (*typesProject, error) {
+	opts, err := ProjectOptions(c, dir, env, view)
+	if err != nil {
+		return nil, err
+	}
+	return opts.LoadProject(ctx)
+}
+
+// ProjectOptions are compose-go's options for the project of c in dir, by
+// compose's rules (see loadCompose); `init` loads through them too.
+func ProjectOptions(c Compose, dir string, env []string, view bool) (*cli.ProjectOptions, error) {
 	envFiles := c.EnvFiles
 	if len(envFiles) == 0 {
 		if v := lookup(env, "COMPOSE_ENV_FILES"); v != "" {
@@ -257,11 +267,7 @@ func loadCompose(ctx context.Context, c Compose, dir string, env []string, view 
 	if c.Project != "" {
 		fns = append(fns, cli.WithName(c.Project))
 	}
-	opts, err := cli.NewProjectOptions(c.Files, fns...)
-	if err != nil {
-		return nil, err
-	}
-	return opts.LoadProject(ctx)
+	return cli.NewProjectOptions(c.Files, fns...)
 }
 
 // configFileEnvIn is compose-go's WithConfigFileEnv with relative entries of
@@ -317,14 +323,59 @@ func ValidKey(key string) error {
 	return nil
 }
 
+var invalidKeyRunes = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+
+// AppName is the PM2 app name (and service key) of a compose service when no
+// pm2dock.yaml names it: the compose name itself when it is a valid key, else
+// the name with each run of other characters made one '-', trimmed, cut to
+// fit, and prefixed "svc-" where that is still no key (empty, all digits,
+// "all"). It is the one rule: zero-config mode, `init`, and through them the
+// ecosystem and the Nx targets use it.
+func AppName(compose string) string {
+	if ValidKey(compose) == nil {
+		return compose
+	}
+	key := strings.Trim(invalidKeyRunes.ReplaceAllString(compose, "-"), "-_")
+	if key == "" || ValidKey(key) != nil && len(key) <= 63 {
+		key = "svc-" + key
+	}
+	if len(key) > 63 {
+		key = strings.TrimRight(key[:63], "-_")
+	}
+	return key
+}
+
+// AppNames maps each compose service to its AppName; two services that map
+// to one name are an error naming both.
+func AppNames(services []string) (map[string]string, error) {
+	keys, by := map[string]string{}, map[string]string{}
+	for _, name := range services {
+		key := AppName(name)
+		if other, dup := by[key]; dup {
+			return nil, usage(fmt.Errorf("compose services %q and %q both map to the PM2 app name %q", other, name, key),
+				fmt.Sprintf("name them yourself in %s: services: {KEY: {service: %q}}", FileName, name))
+		}
+		keys[name], by[key] = key, name
+	}
+	return keys, nil
+}
+
 func (p *Profile) resolveServices(raw *rawFile, lines map[string]int) error {
 	raw.Defaults.inherit(defaultService)
 	keys := make([]string, 0, len(raw.Services))
 	if p.Path == "" || len(raw.Services) == 0 {
-		for _, name := range p.Project.ServiceNames() {
-			keys = append(keys, name)
+		names := p.Project.ServiceNames()
+		mapped, err := AppNames(names)
+		if err != nil {
+			return err
 		}
 		raw.Services = map[string]*rawService{}
+		for _, name := range names {
+			keys = append(keys, mapped[name])
+			if mapped[name] != name {
+				raw.Services[mapped[name]] = &rawService{Service: name}
+			}
+		}
 	} else {
 		for k := range raw.Services {
 			keys = append(keys, k)

@@ -81,8 +81,8 @@ func TestRenderedProfileLoads(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the written profile does not load: %v\n%s", err, mustRead(t, path))
 	}
-	want := map[string]string{"svc-123": "123", "svc-all": "all", "web-frontend": "web-frontend", "web-frontend-2": "web.frontend"}
-	if got := strings.Join(p.Keys(), " "); got != "svc-123 svc-all web-frontend web-frontend-2" {
+	want := map[string]string{"svc-123": "123", "svc-all": "all", "web-frontend": "web.frontend", "web_admin": "web_admin"}
+	if got := strings.Join(p.Keys(), " "); got != "svc-123 svc-all web-frontend web_admin" {
 		t.Fatalf("keys %q", got)
 	}
 	for key, compose := range want {
@@ -91,7 +91,7 @@ func TestRenderedProfileLoads(t *testing.T) {
 			t.Errorf("service %s: %+v, %v; want compose service %s", key, s, err, compose)
 		}
 	}
-	s, _ := p.Service("web-frontend-2")
+	s, _ := p.Service("web-frontend")
 	if strings.Join(s.RequireEnv, ",") != "API_TOKEN,SESSION_KEY" {
 		t.Errorf("require_env of web-frontend-2 = %v", s.RequireEnv)
 	}
@@ -157,4 +157,15 @@ func TestExampleProfileIsInitOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, filepath.Join("..", dir, profile.FileName), RenderProfile(st))
+}
+
+// Two compose services that map to one PM2 app name are an error naming both
+// (the same rule as zero-config mode: profile.AppNames).
+func TestInitRefusesTwoServicesOfOneAppName(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte("name: clash\nservices:\n  web.frontend: {image: a}\n  web-frontend: {image: b}\n"), 0o644)
+	_, err := LoadStack(context.Background(), dir, nil)
+	if exitcode.FromError(err) != exitcode.Usage || !strings.Contains(err.Error(), `"web-frontend" and "web.frontend"`) {
+		t.Fatalf("LoadStack = %v, want exit 2 naming both services", err)
+	}
 }

@@ -6,13 +6,11 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/template"
 	"github.com/compose-spec/compose-go/v2/types"
 	"gopkg.in/yaml.v3"
@@ -57,8 +55,7 @@ func LoadStack(ctx context.Context, dir string, env []string) (*Stack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("init: folder: %w", err)
 	}
-	opts, err := cli.NewProjectOptions(nil, cli.WithWorkingDirectory(dir), cli.WithEnv(env), cli.WithConfigFileEnv,
-		cli.WithDefaultConfigPath, cli.WithDotEnv, cli.WithDefaultProfiles(), cli.WithResolvedPaths(true))
+	opts, err := profile.ProjectOptions(profile.Compose{}, dir, env, false)
 	if err != nil {
 		return nil, composeErr(dir, err)
 	}
@@ -79,10 +76,9 @@ func LoadStack(ctx context.Context, dir string, env []string) (*Stack, error) {
 	for _, f := range proj.ComposeFiles {
 		s.Files = append(s.Files, relTo(dir, f))
 	}
-	used := map[string]bool{}
-	keys := map[string]string{}
-	for _, name := range proj.ServiceNames() {
-		keys[name] = keyFor(name, used)
+	keys, err := profile.AppNames(proj.ServiceNames())
+	if err != nil {
+		return nil, err
 	}
 	for _, name := range proj.ServiceNames() {
 		svc := describe(proj.Services[name], dir, keys)
@@ -184,28 +180,6 @@ func healthLine(h *types.HealthCheckConfig) (line string, disabled bool) {
 		line += " (" + strings.Join(params, ", ") + ")"
 	}
 	return line, false
-}
-
-var invalidKeyRune = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
-
-// keyFor returns a profile key for a compose service: its own name when that
-// is a valid key, else a sanitised one, unique among used.
-func keyFor(name string, used map[string]bool) string {
-	key := name
-	if profile.ValidKey(key) != nil {
-		key = strings.Trim(invalidKeyRune.ReplaceAllString(name, "-"), "-_")
-		if len(key) > 50 {
-			key = key[:50]
-		}
-		if key == "" || profile.ValidKey(key) != nil { // empty, all digits or "all"
-			key = "svc-" + key
-		}
-	}
-	for base, n := key, 2; used[key]; n++ {
-		key = fmt.Sprintf("%s-%d", base, n)
-	}
-	used[key] = true
-	return key
 }
 
 func relTo(dir, path string) string {
