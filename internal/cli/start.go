@@ -14,7 +14,6 @@ import (
 	"github.com/pm2dock/pm2dock/internal/pm2"
 	"github.com/pm2dock/pm2dock/internal/profile"
 	"github.com/pm2dock/pm2dock/internal/render"
-	"github.com/pm2dock/pm2dock/internal/shim"
 	"github.com/pm2dock/pm2dock/internal/stack"
 	"github.com/pm2dock/pm2dock/internal/state"
 	"github.com/pm2dock/pm2dock/internal/status"
@@ -109,8 +108,8 @@ func startRun(ctx context.Context, f *Factory, opts *StartOptions) error {
 	}
 	for _, k := range keys {
 		if s, _ := p.Service(k); s != nil {
-			if w := shim.EngineRestartWarning(s); w != "" {
-				fmt.Fprintf(f.IO.ErrOut, "%s: warning: %s\n", k, w)
+			if w := s.RestartNote(); w != "" {
+				fmt.Fprintf(f.IO.ErrOut, "%s: note: %s\n", k, w)
 			}
 		}
 	}

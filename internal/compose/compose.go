@@ -8,8 +8,10 @@ package compose
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os/exec"
+	"slices"
 	"strings"
 
 	"github.com/pm2dock/pm2dock/internal/profile"
@@ -37,10 +39,14 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // Args returns the global compose flags followed by sub.
-func (r *Runner) Args(sub ...string) []string {
+func (r *Runner) Args(sub ...string) []string { return r.args(nil, sub...) }
+
+// args returns the global compose flags, with overrides as the last files
+// (they win), followed by sub.
+func (r *Runner) args(overrides []string, sub ...string) []string {
 	p := r.Profile
 	args := []string{"compose", "--project-name", p.Project.Name, "--project-directory", p.Project.WorkingDir}
-	for _, f := range p.Project.ComposeFiles {
+	for _, f := range append(slices.Clone(p.Project.ComposeFiles), overrides...) {
 		args = append(args, "--file", f)
 	}
 	for _, pr := range p.Project.Profiles { // as resolved: compose.profiles, else COMPOSE_PROFILES (.env too)
@@ -53,10 +59,25 @@ func (r *Runner) Args(sub ...string) []string {
 }
 
 // Up creates (or recreates) and starts one service's container without its
-// dependencies, without building or pulling: preflight did that.
-func (r *Runner) Up(ctx context.Context, service string) error {
-	_, err := r.run(ctx, "up", "--detach", "--no-deps", "--no-build", "--pull", "never", "--quiet-pull", service)
+// dependencies, without building or pulling: preflight did that. overrides
+// are compose files applied over the project's (see NoRestartOverride).
+func (r *Runner) Up(ctx context.Context, service string, overrides ...string) error {
+	_, err := r.exec(ctx, r.args(overrides, "up", "--detach", "--no-deps", "--no-build", "--pull", "never", "--quiet-pull", service))
 	return err
+}
+
+// NoRestartOverride is a compose file that runs service without an engine
+// restart policy (`restart: "no"`, and deploy.restart_policy's condition
+// none when deploy is set, since that one wins in compose): pm2dock's restart
+// policy is the one supervisor (see profile.Service.EngineRestart). It is
+// JSON, which compose reads as YAML, so any service name is quoted right.
+func NoRestartOverride(service string, deploy bool) []byte {
+	svc := map[string]any{"restart": "no"}
+	if deploy {
+		svc["deploy"] = map[string]any{"restart_policy": map[string]any{"condition": "none"}}
+	}
+	raw, _ := json.Marshal(map[string]any{"services": map[string]any{service: svc}})
+	return append(raw, '\n')
 }
 
 // Pull pulls one service's image.
@@ -72,11 +93,14 @@ func (r *Runner) Build(ctx context.Context, service string) error {
 }
 
 func (r *Runner) run(ctx context.Context, sub ...string) (string, error) {
+	return r.exec(ctx, r.Args(sub...))
+}
+
+func (r *Runner) exec(ctx context.Context, args []string) (string, error) {
 	docker := r.Docker
 	if docker == "" {
 		docker = "docker"
 	}
-	args := r.Args(sub...)
 	cmd := exec.CommandContext(ctx, docker, args...)
 	cmd.Env = append(r.Env, "COMPOSE_PROGRESS=plain", "COMPOSE_ANSI=never", "DOCKER_BUILDKIT=0")
 	var out bytes.Buffer

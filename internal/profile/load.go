@@ -361,6 +361,7 @@ func AppNames(services []string) (map[string]string, error) {
 }
 
 func (p *Profile) resolveServices(raw *rawFile, lines map[string]int) error {
+	defaultMax := raw.Defaults.Restart.Max != nil // set in the file, before the built-in defaults
 	raw.Defaults.inherit(defaultService)
 	keys := make([]string, 0, len(raw.Services))
 	if p.Path == "" || len(raw.Services) == 0 {
@@ -392,10 +393,14 @@ func (p *Profile) resolveServices(raw *rawFile, lines map[string]int) error {
 		if err := ValidKey(key); err != nil {
 			return usage(fmt.Errorf("%s%w", at, err), "rename it in "+FileName)
 		}
+		ownMax := defaultMax || rs.Restart.Max != nil
 		rs.inherit(raw.Defaults)
 		s, err := p.resolve(key, rs, at)
 		if err != nil {
 			return err
+		}
+		if n := onFailureMax(s); n > 0 && !ownMax {
+			s.Restart.Max, s.restartFromCompose = n, true
 		}
 		if other, dup := p.ByCompose(s.Compose); dup {
 			return usage(fmt.Errorf("%sservices %q and %q both name compose service %q", at, other.Key, key, s.Compose),

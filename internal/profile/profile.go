@@ -63,6 +63,8 @@ type Service struct {
 	Restart      Restart
 	RequireEnv   []string
 	Spec         types.ServiceConfig
+
+	restartFromCompose bool // Restart.Max is the compose policy's on-failure:N
 }
 
 // StopGraceSeconds is StopGrace in whole seconds for the Engine API, rounded

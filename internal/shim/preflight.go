@@ -13,7 +13,6 @@ import (
 	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/ports"
-	"github.com/pm2dock/pm2dock/internal/profile"
 )
 
 // preflight checks, in order, required env (2), the image (3) and the
@@ -22,8 +21,8 @@ func (s *Shim) preflight(ctx context.Context) error {
 	if err := s.Profile.MissingEnv(s.Service); err != nil {
 		return err
 	}
-	if w := EngineRestartWarning(s.Service); w != "" && !s.st.Warned {
-		fmt.Fprintf(s.Stderr, "[pm2dock] %s: warning: %s\n", s.Service.Key, w)
+	if w := s.Service.RestartNote(); w != "" && !s.st.Warned {
+		fmt.Fprintf(s.Stderr, "[pm2dock] %s: %s\n", s.Service.Key, w)
 		s.st.Warned = true
 	}
 	if err := s.ensureImage(ctx); err != nil {
@@ -35,19 +34,6 @@ func (s *Shim) preflight(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// EngineRestartWarning says why a compose restart policy fights PM2, or "".
-// The engine would restart the container behind PM2's back; the shim still
-// counts each such restart as a failure (its container ended), so crash loops
-// are caught either way.
-func EngineRestartWarning(s *profile.Service) string {
-	switch p := s.Spec.Restart; {
-	case p == "always", p == "unless-stopped", strings.HasPrefix(p, "on-failure"):
-		return fmt.Sprintf("compose service %s has `restart: %s`, so the engine restarts its container behind PM2; "+
-			"remove `restart:` from it in the compose file — PM2 and pm2dock's restart policy restart it", s.Compose, p)
-	}
-	return ""
 }
 
 // Image is the image a compose service runs (compose's default for a built one).

@@ -13,6 +13,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/pm2dock/pm2dock/internal/alert"
+	"github.com/pm2dock/pm2dock/internal/atomicfile"
 	"github.com/pm2dock/pm2dock/internal/compose"
 	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
@@ -111,7 +112,11 @@ func (s *Shim) bringUp(ctx context.Context) (*container.Summary, bool, error) {
 	}
 	s.st.Phase = state.Starting
 	s.save()
-	if err := s.Compose.Up(ctx, svc.Compose); err != nil {
+	overrides, err := s.restartOverride()
+	if err != nil {
+		return nil, false, err
+	}
+	if err := s.Compose.Up(ctx, svc.Compose, overrides...); err != nil {
 		return nil, false, s.upError(ctx, err)
 	}
 	cs, err = s.Engine.ServiceContainers(ctx, p.Project.Name, svc.Compose)
@@ -126,6 +131,21 @@ func (s *Shim) bringUp(ctx context.Context) (*container.Summary, bool, error) {
 	}
 	c := cs[0] // it started and already exited: supervise reports how it ended
 	return &c, false, nil
+}
+
+// restartOverride writes the compose file that takes the engine's restart
+// policy away from a service that has one (see profile.Service.EngineRestart)
+// and returns it for `docker compose up`; none without a policy.
+func (s *Shim) restartOverride() ([]string, error) {
+	svc := s.Service
+	if svc.EngineRestart() == "" {
+		return nil, nil
+	}
+	path := s.Profile.StateDir.RestartOverride(svc.Key)
+	if err := atomicfile.Write(path, compose.NoRestartOverride(svc.Compose, svc.HasDeployRestart()), 0o644); err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	return []string{path}, nil
 }
 
 // fail records a failure that ends the shim before or while starting.

@@ -25,6 +25,7 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 		return s.fail(s.engineErr(fmt.Errorf("inspect container %s: %w", render.ShortID(id), err)))
 	}
 	ci := info.Container
+	s.noEngineRestart(ctx, id, ci.HostConfig)
 	started, _ := time.Parse(time.RFC3339Nano, ci.State.StartedAt)
 	s.st.Container = &state.Container{ID: id, Name: strings.TrimPrefix(ci.Name, "/"), Image: ci.Config.Image,
 		PID: ci.State.Pid, StartedAt: started.UTC()}
@@ -131,4 +132,23 @@ func (s *Shim) retention(ctx context.Context) {
 		case <-time.After(every):
 		}
 	}
+}
+
+// noEngineRestart takes the engine's restart policy away from a container
+// that has one: one adopted from a plain `docker compose up` of a file with
+// `restart:` (a container the shim created has none; see restartOverride).
+// The engine would otherwise restart it behind PM2 while the shim reports
+// the exit: two supervisors for one failure.
+func (s *Shim) noEngineRestart(ctx context.Context, id string, hc *container.HostConfig) {
+	if hc == nil || hc.RestartPolicy.Name == "" || hc.RestartPolicy.Name == container.RestartPolicyDisabled {
+		return
+	}
+	_, err := s.Engine.ContainerUpdate(ctx, id, client.ContainerUpdateOptions{
+		RestartPolicy: &container.RestartPolicy{Name: container.RestartPolicyDisabled}})
+	if err != nil {
+		fmt.Fprintf(s.Stderr, "[pm2dock] %s: could not clear the engine restart policy %q of container %s: %v\n",
+			s.Service.Key, hc.RestartPolicy.Name, render.ShortID(id), err)
+		return
+	}
+	s.info("container %s had the engine restart policy %q: cleared, pm2dock's restart policy governs", render.ShortID(id), hc.RestartPolicy.Name)
 }

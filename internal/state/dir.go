@@ -20,6 +20,10 @@ func (d Dir) StartLock(service string) string { return d.join("." + service + ".
 // ShimLock is held by service's shim for its whole life.
 func (d Dir) ShimLock(service string) string { return d.join("." + service + ".shim") }
 
+// RestartOverride is the compose file that runs service's container without
+// an engine restart policy (compose.NoRestartOverride).
+func (d Dir) RestartOverride(service string) string { return d.join(service + ".compose-override.json") }
+
 // Handoff is the file of variables handed to the shims (package handoff).
 func (d Dir) Handoff() string { return d.join("handoff.env") }
 

@@ -21,6 +21,9 @@
 //	                             across pm2dock processes (package flock).
 //	.<service>.shim              held by a shim for its whole life: one shim per
 //	                             service, ever.
+//	<service>.compose-override.json  a compose file setting the service's engine
+//	                             restart policy to none, passed last to its
+//	                             `docker compose up` (one supervisor per failure).
 //	handoff.env                  the shell variables the compose project reads,
 //	                             handed to the shims without PM2 seeing them
 //	                             (package handoff; mode 0600).

@@ -69,8 +69,12 @@ func (e *stackEnv) MustRun(args ...string) string {
 
 // container is the part of `docker inspect` the tests read.
 type container struct {
-	ID    string `json:"Id"`
-	Name  string
+	ID           string `json:"Id"`
+	Name         string
+	RestartCount int
+	HostConfig   struct {
+		RestartPolicy struct{ Name string }
+	}
 	State struct {
 		Status    string
 		Running   bool
