@@ -22,7 +22,9 @@ func (d Dir) ShimLock(service string) string { return d.join("." + service + ".s
 
 // RestartOverride is the compose file that runs service's container without
 // an engine restart policy (compose.NoRestartOverride).
-func (d Dir) RestartOverride(service string) string { return d.join(service + ".compose-override.json") }
+func (d Dir) RestartOverride(service string) string {
+	return d.join(service + ".compose-override.json")
+}
 
 // Handoff is the file of variables handed to the shims (package handoff).
 func (d Dir) Handoff() string { return d.join("handoff.env") }
