@@ -40,8 +40,11 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 	if ctx.Err() != nil && !errors.Is(err, context.Canceled) {
 		err = exitcode.New(exitcode.Interrupted, err, "")
 	}
-	fmt.Fprintf(f.IO.ErrOut, "pm2dock: %v\n", err)
-	return int(exitcode.FromError(err))
+	code := exitcode.FromError(err)
+	if code != exitcode.JobDone { // a job's shim ending well said so itself
+		fmt.Fprintf(f.IO.ErrOut, "pm2dock: %v\n", err)
+	}
+	return int(code)
 }
 
 // NewCmdRoot builds the command tree. parsed becomes true once cobra has

@@ -24,6 +24,7 @@ const (
 	NotHealthy   Code = 6   // health timeout, unhealthy, exited while starting; status --check
 	EngineDown   Code = 7   // Docker engine unreachable
 	PM2Missing   Code = 8   // PM2 unavailable
+	JobDone      Code = 9   // the shim of a one-shot job: its container completed (exit 0)
 	Interrupted  Code = 130 // Ctrl-C
 )
 
@@ -43,6 +44,7 @@ var table = []entry{
 	{NotHealthy, "not healthy: health timeout, unhealthy, or exited while starting (status --check: some service not healthy)", "no"},
 	{EngineDown, "Docker engine unreachable", "yes, with delay"},
 	{PM2Missing, "PM2 unavailable", "n/a"},
+	{JobDone, "the shim of a one-shot job: its container completed with exit 0 (not an error; the CLI never exits 9)", "no"},
 	{Interrupted, "interrupted", "n/a"},
 }
 
@@ -53,7 +55,7 @@ var table = []entry{
 // stop through PM2 (the only way the shim exits 0 in practice) PM2 does not
 // restart anyway.
 func NoRestart() []int {
-	return []int{int(Usage), int(ImageMissing), int(PortConflict), int(CrashLoop), int(NotHealthy)}
+	return []int{int(Usage), int(ImageMissing), int(PortConflict), int(CrashLoop), int(NotHealthy), int(JobDone)}
 }
 
 // PM2Restarts reports whether PM2 restarts a shim that exits with code: the

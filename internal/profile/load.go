@@ -362,6 +362,10 @@ func AppNames(services []string) (map[string]string, error) {
 
 func (p *Profile) resolveServices(raw *rawFile, lines map[string]int) error {
 	defaultMax := raw.Defaults.Restart.Max != nil // set in the file, before the built-in defaults
+	if raw.Defaults.Job != nil {
+		return usage(fmt.Errorf("%sdefaults: job is a key of a service, not a default", p.at(lines, "defaults")),
+			"set `job: true` on the services that run once")
+	}
 	raw.Defaults.inherit(defaultService)
 	keys := make([]string, 0, len(raw.Services))
 	if p.Path == "" || len(raw.Services) == 0 {
@@ -413,7 +417,21 @@ func (p *Profile) resolveServices(raw *rawFile, lines map[string]int) error {
 		p.services[key] = s
 		p.order = append(p.order, key)
 	}
+	p.markJobs()
 	return nil
+}
+
+// markJobs makes a job of every managed service a dependent waits on with
+// service_completed_successfully (compose's one-shot services), besides those
+// the profile says are.
+func (p *Profile) markJobs() {
+	for _, k := range p.order {
+		for name, d := range p.services[k].Spec.DependsOn {
+			if dep, ok := p.ByCompose(name); ok && d.Condition == types.ServiceConditionCompletedSuccessfully {
+				dep.Job = true
+			}
+		}
+	}
 }
 
 // sortByLine orders service keys as they appear in the file.
@@ -452,7 +470,7 @@ func (p *Profile) resolve(key string, rs *rawService, at string) (*Service, erro
 	r := rs.Restart
 	return &Service{
 		Key: key, Compose: name, Pull: rs.Pull, StartTimeout: time_(rs.StartTimeout),
-		RequireEnv: rs.RequireEnv, Spec: spec,
+		RequireEnv: rs.RequireEnv, Spec: spec, Job: rs.Job != nil && *rs.Job,
 		Restart: Restart{Max: *r.Max, Window: time_(*r.Window), Delay: time_(*r.Delay),
 			MaxDelay: time_(*r.MaxDelay), OnUnhealthy: time_(*r.OnUnhealthy)},
 	}, nil

@@ -63,6 +63,9 @@ type Service struct {
 	Restart      Restart
 	RequireEnv   []string
 	Spec         types.ServiceConfig
+	// Job: a one-shot service, whose exit 0 is success (profile `job: true`,
+	// or a dependent waits on it with service_completed_successfully).
+	Job bool
 
 	restartFromCompose bool // Restart.Max is the compose policy's on-failure:N
 }

@@ -34,6 +34,7 @@ type rawService struct {
 	StartTimeout Duration   `yaml:"start_timeout"`
 	Restart      rawRestart `yaml:"restart"`
 	RequireEnv   []string   `yaml:"require_env"`
+	Job          *bool      `yaml:"job"` // per service only
 }
 
 type rawRestart struct {

@@ -10,6 +10,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/pm2dock/pm2dock/internal/engine"
+	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/render"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
@@ -50,7 +51,8 @@ func (s *Shim) stop(id string, evs <-chan events.Message, logsDone <-chan struct
 	return nil
 }
 
-// exited records an unexpected end of the container and returns exit 1.
+// exited records the end of the container: a job's completion (exit 0, by
+// itself), or an unexpected end, which returns exit 1 or the crash loop's 5.
 func (s *Shim) exited(id string, res container.WaitResponse, killedBy string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -87,7 +89,25 @@ func (s *Shim) exited(id string, res container.WaitResponse, killedBy string) er
 	} else {
 		f.Reason = Reason(f, nil, killedBy)
 	}
+	if s.Service.Job && f.ExitCode == 0 && !f.OOMKilled && killedBy == "" {
+		return s.completed(f.At)
+	}
 	return s.failed(f)
+}
+
+// completed records a job's success and ends the shim with exitcode.JobDone,
+// which PM2 does not restart: the app shows stopped, its restart count as it
+// was, and the next `pm2dock start` runs the job again (as compose does).
+func (s *Shim) completed(at time.Time) error {
+	c := s.st.Container
+	c.FinishedAt = &at
+	ran := at.Sub(c.StartedAt).Round(10 * time.Millisecond)
+	code := int(exitcode.JobDone)
+	s.st.Phase, s.st.ExitCode, s.st.Consecutive, s.st.Hint = state.Completed, &code, 0, ""
+	s.st.Reason = fmt.Sprintf("completed: exited with code 0 after %s", ran)
+	s.save()
+	s.info("job completed: container %s exited with code 0 after %s", c.Name, ran)
+	return exitcode.New(exitcode.JobDone, fmt.Errorf("%s %s", s.Service.Key, s.st.Reason), "")
 }
 
 // signalled closes once the engine reports the stop signal (a kill event) or

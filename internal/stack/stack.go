@@ -254,13 +254,13 @@ func (s *Stack) startOne(ctx context.Context, key string, force bool, r *Result,
 	if app != nil {
 		r.OldPID = app.PID
 	}
-	if !force && online && st.Phase == state.Ready {
+	if !force && online && st.Phase == state.Ready && !svc.Job {
 		r.Outcome, r.Phase, r.PM2PID, r.Container = AlreadyHealthy, st.Phase, app.PID, st.Container
 		return
 	}
 	t0 := s.Now()
 	a := answers{t0: t0}
-	if !force && online && (st.Phase == state.Preflight || st.Phase == state.Starting) {
+	if !force && online && (st.Phase == state.Preflight || st.Phase == state.Starting || st.Phase == state.Ready) {
 		a.waitPID = app.PID // a shim is already starting: wait for it instead of starting another
 		s.progress(key, "already starting (pid %d), waiting", app.PID)
 	} else {

@@ -19,7 +19,11 @@ const askPM2Every = time.Second
 // wait reads key's state file, again on each change of it (l), until the shim
 // answering this start (see answers) reports ready or gives up, or until
 // timeout.
+//
+// A job's answer is its completion: ready is only started for it.
 func (s *Stack) wait(ctx context.Context, key string, a answers, timeout time.Duration, markStarted func(), l *changes.Listener) (*state.File, error) {
+	svc, _ := s.Profile.Service(key)
+	job := svc != nil && svc.Job
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(askPM2Every)
@@ -54,6 +58,11 @@ func (s *Stack) wait(ctx context.Context, key string, a answers, timeout time.Du
 				markStarted()
 			}
 		case state.Ready:
+			if !job {
+				return st, nil
+			}
+			markStarted()
+		case state.Completed:
 			return st, nil
 		case state.Stopped:
 			// A shim PM2 restarted just before this start's own pm2 call can
@@ -99,6 +108,8 @@ func notHealthy(key string, st *state.File, timeout time.Duration) error {
 	what := "its shim never reported"
 	if st != nil && st.Phase == state.Exited {
 		what = "exited while starting: " + st.Reason
+	} else if st != nil && st.Phase == state.Ready {
+		what = "a job, still running" // only a job waits past ready
 	} else if st != nil {
 		what = "phase " + string(st.Phase)
 		if st.Container != nil && st.Container.Health != "" {

@@ -28,6 +28,7 @@ const (
 	Exited    Phase = "exited"    // container exited unexpectedly; the shim exited 1
 	Failed    Phase = "failed"    // the shim gave up with a no-restart code (see Reason)
 	Detached  Phase = "detached"  // the PM2 daemon died; the container runs unsupervised until adopted
+	Completed Phase = "completed" // a job's container exited 0; the shim exited 9 (exitcode.JobDone)
 )
 
 // File is the content of a state file.
@@ -81,6 +82,8 @@ type Container struct {
 	PID       int       `json:"pid"`
 	StartedAt time.Time `json:"started_at"`
 	Health    string    `json:"health,omitempty"` // "", starting, healthy, unhealthy
+	// FinishedAt is when a job's container completed (Phase Completed).
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
 }
 
 // Failure records one unexpected end of a service.

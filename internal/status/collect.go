@@ -53,7 +53,7 @@ func Collect(ctx context.Context, src Sources, keys []string) Report {
 		app := pm2.Find(apps, src.Profile.Namespace, k)
 		c := containers[k]
 		r := Row{Name: k, Service: svc.Compose, Container: c, PM2: pm2View(app, now),
-			LastFailure: lastFailure(st)}
+			LastFailure: lastFailure(st), Job: svc.Job, Completed: completion(st)}
 		if st != nil {
 			r.StoreError = st.StoreError
 		}
@@ -180,4 +180,13 @@ func lastFailure(st *state.File) *Failure {
 		return &Failure{At: f.At, ExitCode: f.ExitCode, Reason: f.Reason, LastLines: lines}
 	}
 	return nil
+}
+
+// completion is a job's last completion as its shim recorded it, or nil.
+func completion(st *state.File) *Completion {
+	if st == nil || st.Phase != state.Completed || st.Container == nil || st.Container.FinishedAt == nil {
+		return nil
+	}
+	c := st.Container
+	return &Completion{At: *c.FinishedAt, RanS: c.FinishedAt.Sub(c.StartedAt).Seconds()}
 }

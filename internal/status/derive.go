@@ -11,6 +11,10 @@ import (
 func Derive(app *rpc.Process, c *Container, st *state.File) State {
 	online := app.Live()
 	running := c != nil && c.State == string(container.StateRunning)
+	newer := online && st != nil && st.ShimPID != app.PID // PM2 runs a shim after the one that wrote st
+	if st != nil && st.Phase == state.Completed && !newer && !running {
+		return Completed
+	}
 	// The shim's verdict wins when it gave up: PM2 may say "waiting restart".
 	if st != nil && st.Phase == state.Failed && !(online && st.ShimPID != app.PID) {
 		if st.Code() == exitcode.CrashLoop {

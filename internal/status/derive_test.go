@@ -40,6 +40,8 @@ func TestDerive(t *testing.T) {
 		{"crash loop", proc(rpc.Stopped, 0), ctr("exited", ""), failed(exitcode.CrashLoop, 10), CrashLoop},
 		// …unless PM2 runs a newer shim than the one that gave up.
 		{"a newer shim runs", proc(rpc.Online, 11), ctr("running", "healthy"), failed(exitcode.CrashLoop, 10), Healthy},
+		{"a job that completed", proc(rpc.Stopped, 0), ctr("exited", ""), &state.File{Phase: state.Completed, ShimPID: 10}, Completed},
+		{"a job running again", proc(rpc.Online, 11), ctr("running", ""), &state.File{Phase: state.Completed, ShimPID: 10}, Running},
 		{"the shim that gave up is still the one PM2 lists", proc(rpc.Online, 10), ctr("running", "healthy"), failed(exitcode.ImageMissing, 10), Failed},
 	} {
 		if got := Derive(c.app, c.c, c.st); got != c.want {

@@ -32,6 +32,10 @@ func Table(w io.Writer, rows []Row, now time.Time) error {
 	fmt.Fprintln(tw, strings.Join(columns, "\t"))
 	for _, r := range rows {
 		fmt.Fprintln(tw, strings.Join(cells(r, func(t *time.Time) string { return render.Ago(t, now) }, render.Seconds), "\t"))
+		if c := r.Completed; c != nil {
+			fmt.Fprintf(tw, "  └ job completed %s, after running %s\t\t\t\t\t\t\t\t\t\n", render.Ago(&c.At, now),
+				time.Duration(c.RanS*float64(time.Second)).Round(10*time.Millisecond))
+		}
 		if f := r.LastFailure; f != nil {
 			fmt.Fprintf(tw, "  └ last failure %s: %s\t\t\t\t\t\t\t\t\t\n", render.Ago(&f.At, now), f.Reason)
 		}

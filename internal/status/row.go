@@ -22,17 +22,20 @@ const (
 	Failed    State = "failed"
 	CrashLoop State = "crash-loop"
 	Unknown   State = "unknown"
+	Completed State = "completed" // a job that ran to its end with exit 0
 )
 
 // Row is one service.
 type Row struct {
-	Name        string     `json:"name"`
-	Service     string     `json:"service"`
-	State       State      `json:"state"`
-	PM2         PM2        `json:"pm2"`
-	Container   *Container `json:"container"`
-	LastFailure *Failure   `json:"last_failure"`
-	StoreError  string     `json:"store_error,omitempty"`
+	Name        string      `json:"name"`
+	Service     string      `json:"service"`
+	State       State       `json:"state"`
+	PM2         PM2         `json:"pm2"`
+	Container   *Container  `json:"container"`
+	LastFailure *Failure    `json:"last_failure"`
+	Job         bool        `json:"job"`
+	Completed   *Completion `json:"completed"` // a job's last completion; null otherwise
+	StoreError  string      `json:"store_error,omitempty"`
 }
 
 // PM2 is PM2's view of the service's app.
@@ -70,5 +73,12 @@ type Failure struct {
 	LastLines []string  `json:"last_lines"`
 }
 
-// Healthy reports whether the row passes `status --check`.
-func (r Row) Healthy() bool { return r.State == Healthy || r.State == Running }
+// Completion is when a job last completed and how long it ran.
+type Completion struct {
+	At   time.Time `json:"at"`
+	RanS float64   `json:"ran_s"`
+}
+
+// Healthy reports whether the row passes `status --check` (and `start`): a
+// completed job counts as healthy.
+func (r Row) Healthy() bool { return r.State == Healthy || r.State == Running || r.State == Completed }

@@ -1,0 +1,89 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	h "github.com/pm2dock/pm2dock/internal/testsupport/harness"
+)
+
+// jobStack: a migrate job (the fixture exiting with code after 1 s) that app
+// waits on with service_completed_successfully, as auth servers' quickstarts do.
+func jobStack(t *testing.T, code int, restart string) *stackEnv {
+	t.Helper()
+	h.Require(t)
+	h.RequireImage(t, h.FixtureImage)
+	return newStack(t, fmt.Sprintf(`services:
+  migrate:
+    image: %[1]s
+    restart: on-failure
+    environment: {FIXTURE_CRASH_AFTER: 1s, FIXTURE_EXIT_CODE: "%[2]d", FIXTURE_LOG_RATE: "5"}
+  app:
+    image: %[1]s
+    stop_grace_period: 2s
+    healthcheck: {test: ["CMD", "/fixture", "health"], interval: 300ms, timeout: 2s, retries: 1}
+    depends_on: {migrate: {condition: service_completed_successfully}}
+`, h.FixtureImage, code), fmt.Sprintf("services:\n  migrate:\n    restart: {%s}\n  app: {}\n", restart))
+}
+
+func TestJobCompletesAndItsDependentStarts(t *testing.T) {
+	e := jobStack(t, 0, "max: 2, delay: 1s")
+	out := e.MustRun("start", "app")
+	if !strings.Contains(out, "completed") {
+		t.Errorf("start's summary does not show the job completed:\n%s", out)
+	}
+	rows, code := e.status("--check")
+	m := rows["migrate"]
+	if code != 0 || m.State != "completed" || rows["app"].State != "healthy" || m.LastFailure != nil {
+		t.Fatalf("status --check exit %d, migrate %+v, app %s; want 0, completed without a failure, healthy", code, m, rows["app"].State)
+	}
+	first := e.Containers("migrate")
+	if len(first) != 1 || first[0].State.Running || first[0].State.ExitCode != 0 {
+		t.Fatalf("migrate containers %+v, want one that exited 0", first)
+	}
+	time.Sleep(3 * time.Second) // a restarted job would have run again by now
+	if a := e.PM2.App("migrate"); a.PM2Env.Status != "stopped" || a.PM2Env.RestartTime != 0 {
+		t.Fatalf("PM2 migrate: %s with %d restarts, want stopped with 0", a.PM2Env.Status, a.PM2Env.RestartTime)
+	}
+	if again := e.Containers("migrate"); again[0].State.StartedAt != first[0].State.StartedAt || again[0].RestartCount != 0 {
+		t.Fatal("the job ran again by itself")
+	}
+	if st := e.State("migrate"); st["alerted"] != nil {
+		t.Fatalf("a completed job raised an alert: %v", st["alerted"])
+	}
+	var full []map[string]any
+	raw, _, _ := e.Run("status", "--json", "migrate")
+	if err := json.Unmarshal([]byte(raw), &full); err != nil || len(full) != 1 {
+		t.Fatalf("status --json: %v\n%s", err, raw)
+	}
+	c, _ := full[0]["completed"].(map[string]any)
+	if ran, _ := c["ran_s"].(float64); full[0]["job"] != true || ran < 0.9 || ran > 10 {
+		t.Fatalf("status --json migrate: job %v, completed %v; want a job that ran about 1 s", full[0]["job"], full[0]["completed"])
+	}
+
+	e.MustRun("stop", "migrate") // a no-op for a completed job
+	e.MustRun("start", "migrate")
+	if again := e.Containers("migrate"); len(again) != 1 || again[0].State.StartedAt == first[0].State.StartedAt {
+		t.Fatal("the next start did not run the job again")
+	}
+	if rows, _ := e.status("migrate"); rows["migrate"].State != "completed" {
+		t.Fatalf("after the second run: %s", rows["migrate"].State)
+	}
+}
+
+func TestFailedJobFailsItsDependentsStart(t *testing.T) {
+	e := jobStack(t, 3, "max: 1, window: 1m, delay: 1s")
+	_, errOut, code := e.Run("start", "app")
+	if code != 5 || !strings.Contains(errOut, "its dependency migrate failed") || !strings.Contains(errOut, "exited with code 3") {
+		t.Fatalf("start app: exit %d, want 5 naming the job and its reason\n%s", code, errOut)
+	}
+	if cs := e.Containers("app"); len(cs) != 0 {
+		t.Fatalf("app was started although its job failed")
+	}
+	if a := e.PM2.App("migrate"); a.PM2Env.RestartTime != 1 {
+		t.Fatalf("PM2 restarted the failing job %d times, want restart.max 1", a.PM2Env.RestartTime)
+	}
+}
