@@ -3,9 +3,10 @@
 #   pm2dock-test/postgres:15   Debian's postgresql-15 (mmdebstrap → docker import)
 #   pm2dock-test/fixture:dev   the fixture service (FROM scratch, static Go binary)
 #   pm2dock-test/authstub:dev  the Zitadel stand-in (FROM scratch, static Go binary)
+#   pm2dock-test/hydra:v2.3.0  Ory Hydra from the Go module proxy (scripts/build-hydra.sh)
 # Each image carries the hash of its sources in the label org.pm2dock.source-hash
 # and is rebuilt only when that hash changes. Idempotent, never asks questions.
-# Usage: build-images.sh [postgres|fixture|authstub]...   (default: all)
+# Usage: build-images.sh [postgres|fixture|authstub|hydra]...   (default: all)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -94,12 +95,13 @@ build_go_image() {
 }
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fixture authstub postgres)
+[ ${#targets[@]} -gt 0 ] || targets=(fixture authstub postgres hydra)
 for t in "${targets[@]}"; do
   case $t in
     postgres) build_postgres ;;
     fixture) build_go_image fixture internal/testsupport/fixture fixture ;;
     authstub) build_go_image authstub internal/testsupport/authstub authstub ;;
-    *) log "unknown image $t (postgres, fixture, authstub)"; exit 2 ;;
+    hydra) scripts/build-hydra.sh ;;
+    *) log "unknown image $t (postgres, fixture, authstub, hydra)"; exit 2 ;;
   esac
 done

@@ -14,6 +14,7 @@ const (
 	PostgresImage = "pm2dock-test/postgres:15"
 	FixtureImage  = "pm2dock-test/fixture:dev"
 	AuthImage     = "pm2dock-test/authstub:dev"
+	HydraImage    = "pm2dock-test/hydra:v2.3.0"
 )
 
 // Require skips t unless the integration suite is enabled (PM2DOCK_E2E=1), and
