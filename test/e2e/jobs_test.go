@@ -44,6 +44,11 @@ func TestJobCompletesAndItsDependentStarts(t *testing.T) {
 	if len(first) != 1 || first[0].State.Running || first[0].State.ExitCode != 0 {
 		t.Fatalf("migrate containers %+v, want one that exited 0", first)
 	}
+	// A restart of the dependent leaves the completed job alone (as `docker
+	// compose restart` does); only a start runs it again (as `up` does).
+	if out := e.MustRun("restart", "app"); !strings.Contains(out, "completed (already)") {
+		t.Errorf("restart's summary does not show the job left completed:\n%s", out)
+	}
 	time.Sleep(3 * time.Second) // a restarted job would have run again by now
 	if a := e.PM2.App("migrate"); a.PM2Env.Status != "stopped" || a.PM2Env.RestartTime != 0 {
 		t.Fatalf("PM2 migrate: %s with %d restarts, want stopped with 0", a.PM2Env.Status, a.PM2Env.RestartTime)

@@ -12,9 +12,10 @@ import (
 )
 
 type statusRow struct {
-	Name  string `json:"name"`
-	State string `json:"state"`
-	PM2   struct {
+	Name    string `json:"name"`
+	Service string `json:"service"`
+	State   string `json:"state"`
+	PM2     struct {
 		Status    string     `json:"status"`
 		PID       int        `json:"pid"`
 		Restarts  int        `json:"restarts"`
