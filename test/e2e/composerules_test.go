@@ -93,3 +93,27 @@ func exitStderr(err error) string {
 	}
 	return ""
 }
+
+// examples/zitadel uses public images, which cannot be pulled here; its files
+// must still be what `docker compose config` accepts and what pm2dock loads.
+func TestZitadelExampleLoads(t *testing.T) {
+	h.Require(t)
+	dir := filepath.Join(h.RepoRoot(), "examples", "zitadel")
+	env := append(os.Environ(), "POSTGRES_PASSWORD=pw-for-the-check", "ZITADEL_MASTERKEY=MasterkeyNeedsToHave32Characters",
+		"ZITADEL_IMAGE=zitadel-image-for-the-check:v0")
+	cmd := exec.Command("docker", "compose", "config", "--quiet")
+	cmd.Dir, cmd.Env = dir, env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("docker compose config: %v\n%s", err, out)
+	}
+	cmd = exec.Command(h.Binary(t), "ecosystem")
+	cmd.Dir, cmd.Env = dir, env
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("pm2dock ecosystem: %v\n%s", err, exitStderr(err))
+	}
+	if !strings.Contains(string(out), `"name": "db"`) || !strings.Contains(string(out), `"name": "auth"`) ||
+		strings.Contains(string(out), "pw-for-the-check") {
+		t.Fatalf("ecosystem of examples/zitadel:\n%s", out)
+	}
+}

@@ -200,7 +200,7 @@ func TestHangingAlertTargetsDelayNothing(t *testing.T) {
 	faultRow(t, "alert webhook that hangs, alert command that forks and never exits", 0, 0)
 }
 
-func TestEngineRestartPolicyWarnsOnce(t *testing.T) {
+func TestEngineRestartPolicyNoteShownOnce(t *testing.T) {
 	h.Require(t)
 	h.RequireImage(t, h.FixtureImage)
 	e := newStack(t, fmt.Sprintf("services:\n  app:\n    image: %s\n    restart: always\n", h.FixtureImage), "")
@@ -209,6 +209,6 @@ func TestEngineRestartPolicyWarnsOnce(t *testing.T) {
 		t.Fatalf("start: exit %d\n%s%s", code, out, errOut)
 	}
 	if n := strings.Count(errOut, "restart: always"); n != 1 {
-		t.Fatalf("the restart policy warning appears %d times, want once:\n%s", n, errOut)
+		t.Fatalf("the restart policy note appears %d times, want once:\n%s", n, errOut)
 	}
 }
