@@ -91,6 +91,9 @@ func writeService(b *bytes.Buffer, svc Service) {
 	if len(svc.DependsOn) > 0 {
 		w("# depends on: %s; started first by `pm2dock start %s`", comment(strings.Join(svc.DependsOn, ", ")), svc.Key)
 	}
+	if len(svc.JobFor) > 0 {
+		w("# a one-shot job (%s waits for it to complete): its exit 0 is success", strings.Join(svc.JobFor, ", "))
+	}
 	if svc.StopGrace > 0 {
 		w("# stop_grace_period: %s (PM2's kill_timeout is set above it)", svc.StopGrace)
 	}

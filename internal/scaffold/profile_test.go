@@ -169,3 +169,17 @@ func TestInitRefusesTwoServicesOfOneAppName(t *testing.T) {
 		t.Fatalf("LoadStack = %v, want exit 2 naming both services", err)
 	}
 }
+
+// A job is written like any service, with a note saying what makes it one.
+func TestInitNotesJobs(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte("name: j\nservices:\n  migrate: {image: m}\n  app: {image: a, depends_on: {migrate: {condition: service_completed_successfully}}}\n"), 0o644)
+	st, err := LoadStack(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(RenderProfile(st))
+	if !strings.Contains(out, "  migrate:\n") || !strings.Contains(out, "# a one-shot job (app waits for it to complete)") {
+		t.Fatalf("the profile does not note the job:\n%s", out)
+	}
+}

@@ -40,6 +40,7 @@ type Service struct {
 	DependsOn  []string // "postgres (service_healthy)"
 	StopGrace  time.Duration
 	RequireEnv []string // variables compose requires: ${VAR:?…} or ${VAR?…}
+	JobFor     []string // the keys that wait for it with service_completed_successfully: a job
 }
 
 // placeholder stands for a required variable that is unset while init reads
@@ -80,9 +81,18 @@ func LoadStack(ctx context.Context, dir string, env []string) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
+	jobFor := map[string][]string{}
+	for _, name := range proj.ServiceNames() {
+		for _, dep := range sortedKeys(proj.Services[name].DependsOn) {
+			if proj.Services[name].DependsOn[dep].Condition == types.ServiceConditionCompletedSuccessfully {
+				jobFor[dep] = append(jobFor[dep], keys[name])
+			}
+		}
+	}
 	for _, name := range proj.ServiceNames() {
 		svc := describe(proj.Services[name], dir, keys)
 		svc.RequireEnv = requiredVars(proj.ComposeFiles, name)
+		svc.JobFor = jobFor[name]
 		s.Services = append(s.Services, svc)
 	}
 	return s, nil
