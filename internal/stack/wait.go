@@ -143,3 +143,43 @@ func (s *Stack) superseded(ctx context.Context, key string, pid int) bool {
 	app := pm2.Find(procs, s.Profile.Namespace, key)
 	return app.Live() && app.PID != pid
 }
+
+// answers reports whether st was written by a shim answering this start: the
+// one holding its request token, or, when the token could not be left (a
+// read-only state folder), one that started after t0; or the shim of pid
+// waitPID when this start waits for one already starting.
+type answers struct {
+	token   string
+	t0      time.Time
+	waitPID int
+}
+
+func (a answers) by(st *state.File) bool {
+	switch {
+	case a.waitPID != 0:
+		return st.ShimPID == a.waitPID
+	case a.token != "":
+		return st.Answers(a.token)
+	}
+	return !st.ShimStartedAt.Before(a.t0)
+}
+
+// awaitFirstState waits (at most 10 s) until the shim answering this start has
+// written its state, so that whoever takes the lock next sees it. It reads
+// the state file again on each change of it (see package changes).
+func (s *Stack) awaitFirstState(ctx context.Context, key string, a answers, l *changes.Listener) {
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	for {
+		if st, err := s.Profile.StateDir.Read(key); err == nil && a.by(st) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-deadline.C:
+			return
+		case <-l.C:
+		}
+	}
+}
