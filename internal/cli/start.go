@@ -179,6 +179,8 @@ func stateWord(r stack.Result) string {
 		return string(status.Running)
 	case r.Phase == state.Ready && r.Outcome == stack.AlreadyHealthy:
 		return string(status.Healthy) + " (already)"
+	case r.Phase == state.Completed && r.Outcome == stack.AlreadyHealthy:
+		return string(status.Completed) + " (already)"
 	case r.Phase == state.Ready:
 		return string(status.Healthy)
 	}
