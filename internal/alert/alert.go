@@ -31,7 +31,8 @@ type Alert struct {
 	Alert     string    `json:"alert"`
 	Service   string    `json:"service"`
 	Reason    string    `json:"reason"`
-	ExitCode  int       `json:"exit_code"`
+	ExitCode  int       `json:"exit_code"`  // the container's, for a crash loop the failure's that tripped it
+	OOMKilled bool      `json:"oom_killed"` // that failure was an OOM kill
 	Restarts  int       `json:"restarts"`
 	Window    string    `json:"window"`
 	LastLines []string  `json:"last_lines"`
@@ -58,7 +59,7 @@ func Banner(w io.Writer, a Alert) {
 func Env(a Alert) []string {
 	return []string{
 		"PM2DOCK_ALERT=" + a.Alert, "PM2DOCK_SERVICE=" + a.Service, "PM2DOCK_REASON=" + a.Reason,
-		"PM2DOCK_GUIDANCE=" + a.Guidance, fmt.Sprintf("PM2DOCK_EXIT_CODE=%d", a.ExitCode),
+		"PM2DOCK_GUIDANCE=" + a.Guidance, fmt.Sprintf("PM2DOCK_EXIT_CODE=%d", a.ExitCode), fmt.Sprintf("PM2DOCK_OOM_KILLED=%t", a.OOMKilled),
 		fmt.Sprintf("PM2DOCK_RESTARTS=%d", a.Restarts), "PM2DOCK_WINDOW=" + a.Window,
 		"PM2DOCK_AT=" + a.At.UTC().Format(time.RFC3339),
 	}

@@ -113,19 +113,23 @@ func (s *Shim) failed(f state.Failure) error {
 	reason := fmt.Sprintf("crash loop: %d failures within %s (restart.max %d); last: %s", n, r.Window, r.Max, f.Reason)
 	err := exitcode.New(exitcode.CrashLoop, errors.New(reason), alert.Guidance(alert.CrashLoop, s.Service.Key, f.Reason))
 	s.st.Fail(err)
-	s.raise(alert.CrashLoop, reason, f.ExitCode, f.LastLines)
+	s.raise(alert.CrashLoop, reason, f.ExitCode, &f)
 	s.save()
 	return err
 }
 
 // raise sends an alert (banner now, delivery detached) and remembers it, so
-// that recovery can be announced.
-func (s *Shim) raise(kind, reason string, code int, lines []string) {
+// that recovery can be announced. code is the container's exit code when a container's failure is behind the
+// alert (f: its OOM flag and last lines), else the shim's.
+func (s *Shim) raise(kind, reason string, code int, f *state.Failure) {
 	a := alert.Alert{Alert: kind, Service: s.Service.Key, Reason: reason, ExitCode: code,
-		Restarts: len(s.st.Failures), Window: s.Service.Restart.Window.String(), LastLines: lines,
+		Restarts: len(s.st.Failures), Window: s.Service.Restart.Window.String(), LastLines: []string{},
 		Guidance: alert.Guidance(kind, s.Service.Key, reason), At: s.Now().UTC()}
-	if a.LastLines == nil {
-		a.LastLines = []string{}
+	if f != nil {
+		a.OOMKilled = f.OOMKilled
+		if f.LastLines != nil {
+			a.LastLines = f.LastLines
+		}
 	}
 	alert.Banner(s.Stderr, a)
 	if s.Alert != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/pm2dock/pm2dock/internal/engine"
+	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/pm2"
 	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
 	"github.com/pm2dock/pm2dock/internal/profile"
@@ -169,17 +170,25 @@ func lastFailure(st *state.File) *Failure {
 	if st == nil {
 		return nil
 	}
-	if st.Phase == state.Failed && st.ExitCode != nil {
-		return &Failure{At: st.UpdatedAt, ExitCode: *st.ExitCode, Reason: st.Reason, LastLines: []string{}}
-	}
+	var out *Failure
 	if f := st.LastFailure; f != nil {
 		lines := f.LastLines
 		if lines == nil {
 			lines = []string{}
 		}
-		return &Failure{At: f.At, ExitCode: f.ExitCode, Reason: f.Reason, LastLines: lines}
+		out = &Failure{At: f.At, ExitCode: f.ExitCode, OOMKilled: f.OOMKilled, Reason: f.Reason, LastLines: lines}
 	}
-	return nil
+	if st.Phase != state.Failed || st.ExitCode == nil {
+		return out
+	}
+	code := *st.ExitCode
+	if st.Code() == exitcode.CrashLoop && out != nil {
+		// The verdict, with the container's failure that tripped it: its exit
+		// code, OOM flag and last lines are what a person needs first.
+		out.Reason, out.ShimExitCode = st.Reason, &code
+		return out
+	}
+	return &Failure{At: st.UpdatedAt, ExitCode: code, Reason: st.Reason, LastLines: []string{}, ShimExitCode: &code}
 }
 
 // completion is a job's last completion as its shim recorded it, or nil.

@@ -66,11 +66,18 @@ type Container struct {
 }
 
 // Failure is the last unexpected end (or failed start) of the service.
+//
+// ExitCode is the container's exit code when a container ended (also for
+// the failure that tripped a crash loop), else — a start that failed before
+// any container ran — the shim's own code. ShimExitCode is the shim's
+// verdict when it gave up (2–6: 5 for a crash loop), null otherwise.
 type Failure struct {
-	At        time.Time `json:"at"`
-	ExitCode  int       `json:"exit_code"`
-	Reason    string    `json:"reason"`
-	LastLines []string  `json:"last_lines"`
+	At           time.Time `json:"at"`
+	ExitCode     int       `json:"exit_code"`
+	OOMKilled    bool      `json:"oom_killed"`
+	Reason       string    `json:"reason"`
+	LastLines    []string  `json:"last_lines"`
+	ShimExitCode *int      `json:"shim_exit_code"`
 }
 
 // Completion is when a job last completed and how long it ran.

@@ -77,8 +77,11 @@ func TestCrashLoopStopsAfterMaxRestartsAndAlertsOnce(t *testing.T) {
 		t.Errorf("PM2 restarts %d, want exactly 3 automatic restarts", app.PM2Env.RestartTime)
 	}
 	rows, _ := e.status("app")
-	if rows["app"].State != "crash-loop" || !strings.Contains(rows["app"].LastFailure.Reason, "exited with code 3") {
-		t.Errorf("status %+v, want crash-loop with the reason", rows["app"])
+	// The verdict keeps the failure that tripped it: the container's exit code
+	// and last lines, with the shim's own 5 as the verdict apart.
+	if f := rows["app"].LastFailure; rows["app"].State != "crash-loop" || f == nil || !strings.Contains(f.Reason, "exited with code 3") ||
+		f.ExitCode != 3 || len(f.LastLines) == 0 || f.ShimExitCode == nil || *f.ShimExitCode != 5 {
+		t.Errorf("status %+v / last failure %+v, want crash-loop with exit code 3, its last lines, shim exit code 5", rows["app"], f)
 	}
 	time.Sleep(10 * time.Second)
 	if again := e.PM2.App("app"); again.PM2Env.RestartTime != app.PM2Env.RestartTime {
@@ -90,7 +93,7 @@ func TestCrashLoopStopsAfterMaxRestartsAndAlertsOnce(t *testing.T) {
 	}
 	a := loops[0]
 	lines, _ := a["last_lines"].([]any)
-	if !strings.Contains(fmt.Sprint(a["reason"]), "exited with code 3") || len(lines) == 0 ||
+	if !strings.Contains(fmt.Sprint(a["reason"]), "exited with code 3") || len(lines) == 0 || a["exit_code"] != float64(3) ||
 		!strings.Contains(fmt.Sprint(a["guidance"]), "pm2dock logs app") {
 		t.Errorf("webhook payload %v lacks reason, last lines or guidance", a)
 	}

@@ -29,8 +29,10 @@ type statusRow struct {
 		ExitCode  int        `json:"exit_code"`
 	} `json:"container"`
 	LastFailure *struct {
-		ExitCode int    `json:"exit_code"`
-		Reason   string `json:"reason"`
+		ExitCode     int      `json:"exit_code"`
+		Reason       string   `json:"reason"`
+		LastLines    []string `json:"last_lines"`
+		ShimExitCode *int     `json:"shim_exit_code"`
 	} `json:"last_failure"`
 }
 
