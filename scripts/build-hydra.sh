@@ -20,7 +20,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 command -v go >/dev/null 2>&1 || export PATH=/usr/local/go/bin:$PATH
-LABEL=org.pm2dock.source-hash
 HYDRA_MODULE=github.com/ory/hydra/v2
 HYDRA_VERSION=v2.3.0
 TAG=pm2dock-test/hydra:$HYDRA_VERSION
@@ -29,14 +28,8 @@ PROBE=internal/testsupport/hydraprobe
 
 log() { printf 'build-hydra: %s\n' "$*" >&2; }
 
-# source_hash FILE... → one sha256 over the files' names and contents.
-source_hash() {
-  for f in "$@"; do printf '%s\n' "$f"; cat "$f"; done | sha256sum | cut -c1-16
-}
-
-current_hash() {
-  docker image inspect --format "{{ index .Config.Labels \"$LABEL\" }}" "$1" 2>/dev/null || true
-}
+# shellcheck source=image-lib.sh
+. scripts/image-lib.sh
 
 # run LOG CMD...: run quietly, show the output only if the command fails.
 run() {

@@ -12,18 +12,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 command -v go >/dev/null 2>&1 || export PATH=/usr/local/go/bin:$PATH
-LABEL=org.pm2dock.source-hash
 
 log() { printf 'build-images: %s\n' "$*" >&2; }
 
-# source_hash FILE... → one sha256 over the files' names and contents.
-source_hash() {
-  for f in "$@"; do printf '%s\n' "$f"; cat "$f"; done | sha256sum | cut -c1-16
-}
-
-current_hash() {
-  docker image inspect --format "{{ index .Config.Labels \"$LABEL\" }}" "$1" 2>/dev/null || true
-}
+# shellcheck source=image-lib.sh
+. scripts/image-lib.sh
 
 # debian_mirror prints the Debian mirror this machine's apt uses (never hard-coded).
 debian_mirror() {

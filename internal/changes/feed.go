@@ -63,7 +63,7 @@ func Watch(ctx context.Context, src Sources, keys []string) *Feed {
 	if src.Engine != nil {
 		go watchEngine(ctx, src, keys, f.signal)
 	}
-	go watchStateFiles(ctx, src.Profile.StateDir, keys, f.signal)
+	watchStateFiles(ctx, src.Profile.StateDir, keys, f.signal) // set up before Watch returns
 	return f
 }
 

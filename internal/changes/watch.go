@@ -89,80 +89,105 @@ func watchEngine(ctx context.Context, src Sources, keys []string, signal func(Ki
 	}
 }
 
-// watchStateFiles signals when one of keys' state files is replaced. A shim
+// stateWatch signals when one of keys' state files is replaced. A shim
 // replaces its file on every change (a rename into the folder), which the
 // folder's notifications report at once; the files' identity, modification
 // time and size are also compared each Fallback (each Poll while the folder
 // cannot be watched: not there yet, or no notifications on this file system).
+type stateWatch struct {
+	dir      state.Dir
+	keys     []string
+	names    map[string]bool // the state files' base names
+	w        *fsnotify.Watcher
+	watching bool
+	last     []os.FileInfo
+}
+
+// watchStateFiles watches the folder and takes its first look before it
+// returns, so a state written once Watch has returned is never missed; the
+// watch then runs until ctx ends.
 func watchStateFiles(ctx context.Context, dir state.Dir, keys []string, signal func(Kind)) {
-	names := map[string]bool{}
+	sw := &stateWatch{dir: dir, keys: keys, names: map[string]bool{}}
 	for _, k := range keys {
-		names[filepath.Base(dir.State(k))] = true
+		sw.names[filepath.Base(dir.State(k))] = true
 	}
-	look := func() []os.FileInfo {
-		out := make([]os.FileInfo, len(keys))
-		for i, k := range keys {
-			out[i], _ = os.Stat(dir.State(k))
-		}
-		return out
+	if w, err := fsnotify.NewWatcher(); err == nil {
+		sw.w = w
+	} // else no notifications here: poll
+	sw.watch()
+	sw.last = sw.look()
+	go sw.run(ctx, signal)
+}
+
+func (sw *stateWatch) watch() {
+	if sw.w != nil && !sw.watching && sw.w.Add(string(sw.dir)) == nil {
+		sw.watching = true
 	}
+}
+
+func (sw *stateWatch) look() []os.FileInfo {
+	out := make([]os.FileInfo, len(sw.keys))
+	for i, k := range sw.keys {
+		out[i], _ = os.Stat(sw.dir.State(k))
+	}
+	return out
+}
+
+// changed looks again and reports whether any file differs from the last look.
+func (sw *stateWatch) changed() bool {
 	same := func(a, b os.FileInfo) bool {
 		if a == nil || b == nil {
 			return a == nil && b == nil
 		}
 		return os.SameFile(a, b) && a.ModTime().Equal(b.ModTime()) && a.Size() == b.Size()
 	}
-	w, err := fsnotify.NewWatcher()
-	if err != nil {
-		w = nil // no notifications here: poll
-	} else {
-		defer w.Close()
+	now := sw.look()
+	differs := !slices.EqualFunc(now, sw.last, same)
+	sw.last = now
+	return differs
+}
+
+func (sw *stateWatch) interval() time.Duration {
+	if sw.watching {
+		return Fallback
 	}
-	watching := false
+	return Poll
+}
+
+func (sw *stateWatch) run(ctx context.Context, signal func(Kind)) {
 	var events <-chan fsnotify.Event
 	var errs <-chan error
-	watch := func() {
-		if w != nil && !watching && w.Add(string(dir)) == nil {
-			watching, events, errs = true, w.Events, w.Errors
-		}
+	if sw.w != nil {
+		defer sw.w.Close()
+		events, errs = sw.w.Events, sw.w.Errors
 	}
-	watch()
-	last := look()
-	interval := func() time.Duration {
-		if watching {
-			return Fallback
-		}
-		return Poll
-	}
-	t := time.NewTimer(interval())
+	t := time.NewTimer(sw.interval())
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case ev := <-events:
-			if ev.Name == string(dir) && ev.Has(fsnotify.Remove|fsnotify.Rename) {
-				watching = false // the folder went: watch it again once it is back
-				w.Remove(string(dir))
+			if ev.Name == string(sw.dir) && ev.Has(fsnotify.Remove|fsnotify.Rename) {
+				sw.watching = false // the folder went: watch it again once it is back
+				sw.w.Remove(string(sw.dir))
 				continue
 			}
-			if !names[filepath.Base(ev.Name)] || !ev.Has(fsnotify.Create|fsnotify.Write|fsnotify.Rename|fsnotify.Remove) {
+			if !sw.names[filepath.Base(ev.Name)] || !ev.Has(fsnotify.Create|fsnotify.Write|fsnotify.Rename|fsnotify.Remove) {
 				continue // another service's file, or a temporary being written
 			}
-			last = look()
+			sw.last = sw.look()
 			signal(State)
 		case <-errs: // notifications overflowed: look now
-			if now := look(); !slices.EqualFunc(now, last, same) {
-				last = now
+			if sw.changed() {
 				signal(State)
 			}
 		case <-t.C:
-			watch()
-			if now := look(); !slices.EqualFunc(now, last, same) {
-				last = now
+			sw.watch()
+			if sw.changed() {
 				signal(State)
 			}
-			t.Reset(interval())
+			t.Reset(sw.interval())
 		}
 	}
 }

@@ -2,6 +2,7 @@ package changes
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -86,5 +87,24 @@ func TestSignalsCoalesce(t *testing.T) {
 	}
 	if got := l.Take(); got != 0 {
 		t.Fatalf("Take after Take = %b", got)
+	}
+}
+
+// A state written as soon as Watch has returned is signalled: the folder is
+// watched before Watch returns (it was watched by a goroutine that could come
+// too late, and the write was then missed for good).
+func TestAWriteRightAfterWatchIsSignalled(t *testing.T) {
+	defer func(d time.Duration) { Fallback = d }(Fallback)
+	Fallback = time.Hour
+	for i := 0; i < 50; i++ {
+		dir := state.Dir(t.TempDir())
+		ctx, cancel := context.WithCancel(context.Background())
+		feed := Watch(ctx, Sources{Profile: &profile.Profile{StateDir: dir, Namespace: "n"}}, []string{"db"})
+		l := feed.Listen()
+		if err := dir.Write(&state.File{Service: "db", Phase: state.Ready}); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, l, State, fmt.Sprintf("run %d: a write right after Watch", i))
+		cancel()
 	}
 }

@@ -31,11 +31,12 @@ func NewCmdStatus(f *Factory, runF func(*StatusOptions) error) *cobra.Command {
 		Use:   "status [SERVICE...]",
 		Short: "One view of every service: PM2 state, container health, uptime, restarts, last failure",
 		Long: `Show, for each service (default: all), the state pm2dock derives (healthy,
-running, starting, unhealthy, stopped, failed, crash-loop, unknown), PM2's status,
+running, starting, unhealthy, stopped, failed, crash-loop, unknown, and completed
+for a one-shot job that ran to its end), PM2's status,
 pid and restart count, the container's health, uptime and ports, and the last
 failure. A table on a terminal, tab-separated lines when piped, --json for the
 contract of docs/contracts.md. --check exits 6 unless every selected service is healthy (or
-running without a healthcheck). Exit 7 when the engine does not answer, 8 when
+running without a healthcheck, or a completed job). Exit 7 when the engine does not answer, 8 when
 PM2 does not (what is known is still printed).`,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Services = f.services(args)

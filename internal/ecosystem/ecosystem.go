@@ -6,7 +6,7 @@
 //     stops its container itself and must not have its docker children killed.
 //   - kill_timeout = the service's stop grace period + 10 s, so PM2 never
 //     SIGKILLs a shim that is still stopping its container gracefully.
-//   - stop_exit_codes = the no-restart codes 2–6 (exitcode.NoRestart), not 0:
+//   - stop_exit_codes = the no-restart codes 2–6 and 9 (exitcode.NoRestart), not 0:
 //     PM2 records a death by signal as 0, and a `kill -9`ed shim must be
 //     restarted (docs/contracts.md#exit-codes).
 //   - no restart_delay / exp_backoff_restart_delay: with either, an app that exits

@@ -27,14 +27,23 @@ import (
 // Write stores the referenced variables that env sets into the handoff file at
 // path (0600; state.Dir.Handoff). A variable this shell does not set keeps the value an earlier start
 // handed over: `pm2dock restart auth` from a second terminal must not strip the
-// database password the first one exported.
+// database password the first one exported. COMPOSE_* variables are the
+// exception: they are this shell's or none.
 func Write(path string, names []string, env []string) error {
 	set := map[string]string{}
 	prev, err := Read(path)
 	if err != nil {
 		return err
 	}
-	for _, kv := range append(prev, env...) { // env last: the current shell wins
+	for _, kv := range prev {
+		// compose's own COMPOSE_* settings choose the project: they come from
+		// this shell only, so one exported once cannot outlive it in the shims
+		// while this start loads another project.
+		if k, v, ok := strings.Cut(kv, "="); ok && !strings.HasPrefix(k, "COMPOSE_") {
+			set[k] = v
+		}
+	}
+	for _, kv := range env { // the current shell wins
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			set[k] = v
 		}

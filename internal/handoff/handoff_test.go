@@ -33,3 +33,20 @@ func TestScrubKeepsNoSecrets(t *testing.T) {
 		t.Fatalf("Scrub = %q", got)
 	}
 }
+
+// COMPOSE_* choose the project: they come from the current shell only, or a
+// project name exported once would keep the shims on another project.
+func TestComposeSettingsAreNotCarriedOver(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "handoff.env")
+	names := []string{"COMPOSE_PROJECT_NAME", "PGPW"}
+	if err := Write(path, names, []string{"COMPOSE_PROJECT_NAME=staging", "PGPW=x"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(path, names, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := Read(path)
+	if !slices.Equal(got, []string{"PGPW=x"}) {
+		t.Fatalf("Read = %q, want only PGPW carried over", got)
+	}
+}

@@ -35,6 +35,7 @@ func TestComposeRules(t *testing.T) {
 		profiles []string
 	}{
 		{"compose-file-in-dotenv", "quick", []string{"hydra", "postgres"}, nil},
+		{"compose-file-in-subfolder", "sub", []string{"a"}, nil}, // the project's folder is the file's
 		{"path-separator", "sep", []string{"a", "b"}, nil},
 		{"project-name-in-dotenv", "fromdotenv", []string{"a"}, nil},
 		{"profiles-in-dotenv", "prof", []string{"a", "b"}, []string{"debug"}},
@@ -61,7 +62,7 @@ func TestComposeRules(t *testing.T) {
 		})
 	}
 	entries, _ := os.ReadDir(rulesDir)
-	if n := len(entries) - 1; n != 8 { // and README.md
-		t.Fatalf("%d rule folders, the table has 8: add the new one here", n)
+	if n := len(entries) - 1; n != 9 { // and README.md
+		t.Fatalf("%d rule folders, the table has 9: add the new one here", n)
 	}
 }

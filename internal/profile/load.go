@@ -254,7 +254,7 @@ func ProjectOptions(c Compose, dir string, env []string, view bool) (*cli.Projec
 	fns := []cli.ProjectOptionsFn{
 		cli.WithWorkingDirectory(dir), cli.WithEnv(env),
 		cli.WithEnvFiles(envFiles...), cli.WithDotEnv,
-		configFileEnvIn(dir), cli.WithDefaultConfigPath,
+		configFileEnvIn(dir), cli.WithDefaultConfigPath, projectDirOfFirstFile,
 		cli.WithEnvFiles(envFiles...), cli.WithDotEnv,
 		cli.WithDefaultProfiles(), cli.WithResolvedPaths(true),
 	}
@@ -297,6 +297,17 @@ func configFileEnvIn(dir string) cli.ProjectOptionsFn {
 		}
 		return nil
 	}
+}
+
+// projectDirOfFirstFile makes the project's folder the first compose file's,
+// as compose does without --project-directory: `.env` then loads from there,
+// relative paths in the files resolve from there, and the default project name
+// is that folder's. dir only served to find the files.
+func projectDirOfFirstFile(o *cli.ProjectOptions) error {
+	if len(o.ConfigPaths) > 0 {
+		o.WorkingDir = ""
+	}
+	return nil
 }
 
 func absIn(dir, path string) string {

@@ -17,7 +17,7 @@ import (
 // starts the container — not in PM2's restart_delay, because with any restart
 // delay PM2 leaves an app that exits with a no-restart code in "waiting
 // restart" forever (docs/pm2-facts.md#restarting), which would hide every failure this shim
-// reports with 2–6. A wait here is also a select on ctx, so `pm2 stop` during
+// reports with 2–6 (and every completed job, 9). A wait here is also a select on ctx, so `pm2 stop` during
 // the backoff ends it at once.
 
 // stableAfter is how long a service must stay ready before its consecutive
@@ -56,22 +56,23 @@ func Within(fs []state.Failure, window time.Duration, now time.Time) []state.Fai
 
 // loadHistory carries the failure history of the previous shim over, unless a
 // person's start asked for a clean slate.
-func (s *Shim) loadHistory(prev *state.File) {
+func (s *Shim) loadHistory(prev *state.File) (reset bool) {
 	tokens := s.Profile.StateDir.TakeReset(s.Service.Key) // consumed even by a first shim
-	reset := len(tokens) > 0
+	reset = len(tokens) > 0
 	if prev != nil {
 		s.st.Answer(prev.Requests...)
 	}
 	s.st.Answer(tokens...)
 	if prev == nil {
-		return
+		return reset
 	}
 	s.st.LastFailure, s.st.Alerted = prev.LastFailure, prev.Alerted
 	if reset {
-		return
+		return reset
 	}
 	s.st.Failures = Within(prev.Failures, s.Service.Restart.Window, s.Now())
 	s.st.Consecutive, s.st.Warned = prev.Consecutive, prev.Warned
+	return reset
 }
 
 // backoff waits before starting a container that failed recently. A stop

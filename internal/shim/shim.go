@@ -40,12 +40,13 @@ type Shim struct {
 	Stderr io.Writer
 	Now    func() time.Time
 
-	parent   int // the PM2 daemon's pid when the shim started
-	st       state.File
-	last     ring
-	start    time.Time
-	errsOnce sync.Once
-	storeErr chan string // the log store's error changes, applied by the supervise loop
+	parent     int    // the PM2 daemon's pid when the shim started
+	unfinished string // a job's container the previous shim left running
+	st         state.File
+	last       ring
+	start      time.Time
+	errsOnce   sync.Once
+	storeErr   chan string // the log store's error changes, applied by the supervise loop
 }
 
 func (s *Shim) storeErrs() chan string {
@@ -79,7 +80,9 @@ func (s *Shim) Run(ctx context.Context) error {
 	s.parent = os.Getppid()
 	s.st = state.File{Service: s.Service.Key, Phase: state.Preflight, ShimPID: os.Getpid(), ShimStartedAt: s.start}
 	prev, _ := s.Profile.StateDir.Read(s.Service.Key)
-	s.loadHistory(prev) // history outlives a shim
+	if reset := s.loadHistory(prev); !reset && s.Service.Job && prev != nil && prev.Phase != state.Completed && prev.Container != nil {
+		s.unfinished = prev.Container.ID // a job whose shim ended before it did (see bringUp)
+	}
 	s.save()
 
 	c, adopted, err := s.bringUp(ctx)
@@ -102,6 +105,13 @@ func (s *Shim) bringUp(ctx context.Context) (*container.Summary, bool, error) {
 	}
 	if c := engine.Running(cs); c != nil {
 		s.info("adopting running container %s (%s)", engine.Name(*c), render.ShortID(c.ID))
+		return c, true, nil
+	}
+	// A job that finished while no shim watched it (its shim was killed, or
+	// detached with its PM2 daemon) is not run again: its exit is recorded as
+	// if it had been seen. A person's start or restart runs it again.
+	if c := s.finishedUnwatched(ctx, cs); c != nil {
+		s.info("the job's container %s completed while no shim watched it", engine.Name(*c))
 		return c, true, nil
 	}
 	if err := s.backoff(ctx); err != nil {
@@ -131,6 +141,22 @@ func (s *Shim) bringUp(ctx context.Context) (*container.Summary, bool, error) {
 	}
 	c := cs[0] // it started and already exited: supervise reports how it ended
 	return &c, false, nil
+}
+
+// finishedUnwatched returns the container of s.unfinished when it exited 0:
+// the job completed while no shim watched it. A failure is not returned (it
+// would be recorded again by every shim PM2 starts); the job runs again.
+func (s *Shim) finishedUnwatched(ctx context.Context, cs []container.Summary) *container.Summary {
+	for i := range cs {
+		c := &cs[i]
+		if s.unfinished == "" || c.ID != s.unfinished || c.State != container.StateExited {
+			continue
+		}
+		if r, err := s.Engine.ContainerInspect(ctx, c.ID, client.ContainerInspectOptions{}); err == nil && r.Container.State != nil && r.Container.State.ExitCode == 0 {
+			return c
+		}
+	}
+	return nil
 }
 
 // restartOverride writes the compose file that takes the engine's restart

@@ -99,7 +99,7 @@ func shim(dir state.Dir, key string, pid int, phase state.Phase, code exitcode.C
 			c := int(code)
 			st.ExitCode = &c
 		}
-		if phase == state.Ready {
+		if phase == state.Ready || phase == state.Completed {
 			st.Container = &state.Container{ID: "c0ffee" + key, Health: "healthy"}
 		}
 		dir.Write(st)
@@ -115,6 +115,8 @@ func testStack(t *testing.T, pm *fakePM2) *Stack {
 services:
   db: {image: db:1}
   auth: {image: auth:1, depends_on: {db: {condition: service_healthy}}}
+  migrate: {image: m:1}
+  api: {image: api:1, depends_on: {migrate: {condition: service_completed_successfully}}}
 `), 0o644)
 	os.WriteFile(filepath.Join(dir, "pm2dock.yaml"), []byte("pm2: {namespace: "+ns+"}\n"), 0o644)
 	p, err := profile.Load(context.Background(), profile.Options{Dir: dir, View: true})
@@ -249,5 +251,98 @@ func TestStopByPMID(t *testing.T) {
 		if r.Outcome != Stopped {
 			t.Errorf("%s: %s", r.Key, r.Outcome)
 		}
+	}
+}
+
+// Jobs: a start runs a completed job again when something waits for it (a
+// dependent that is not ready, or the job named itself), and leaves it alone
+// when its dependents are ready already or in a restart of a dependent.
+func TestJobDecisions(t *testing.T) {
+	completed := &state.File{Service: "migrate", Phase: state.Completed, ShimPID: 5}
+	apiReady := &state.File{Service: "api", Phase: state.Ready, ShimPID: 20}
+	runJob := func(s *Stack, pm *fakePM2) func(string) error {
+		return func(string) error {
+			pm.set(app("migrate", ns, 1, 30, rpc.Online))
+			shim(s.Profile.StateDir, "migrate", 30, state.Ready, 0, "")
+			go func() { // …and completes a moment later, PM2 showing it stopped
+				st, _ := s.Profile.StateDir.Read("migrate") // the same shim: it keeps the requests it answered
+				for i := 0; i < 100 && (st == nil || st.ShimPID != 30); i++ {
+					time.Sleep(10 * time.Millisecond)
+					st, _ = s.Profile.StateDir.Read("migrate")
+				}
+				time.Sleep(40 * time.Millisecond)
+				code := int(exitcode.JobDone)
+				st.Phase, st.ExitCode = state.Completed, &code
+				s.Profile.StateDir.Write(st)
+				pm.set(app("migrate", ns, 1, 0, rpc.Stopped))
+			}()
+			return nil
+		}
+	}
+	startAPI := func(s *Stack, pm *fakePM2) func(string) error {
+		return func(string) error {
+			pm.set(app("api", ns, 2, 21, rpc.Online))
+			shim(s.Profile.StateDir, "api", 21, state.Ready, 0, "")
+			return nil
+		}
+	}
+	for _, c := range []struct {
+		name    string
+		keys    []string
+		restart map[string]bool
+		apiUp   bool
+		on      func(s *Stack, pm *fakePM2) map[string]func(string) error
+		migrate Outcome
+		api     Outcome
+	}{{
+		name: "dependents ready: the completed job is left alone", keys: []string{"api"}, apiUp: true,
+		migrate: AlreadyHealthy, api: AlreadyHealthy,
+	}, {
+		name: "a dependent to start: the job runs again first, and is waited for", keys: []string{"api"},
+		on: func(s *Stack, pm *fakePM2) map[string]func(string) error {
+			return map[string]func(string) error{"start migrate": runJob(s, pm), "start api": startAPI(s, pm)}
+		},
+		migrate: Started, api: Started,
+	}, {
+		name: "the job named itself: it runs again", keys: []string{"migrate"}, apiUp: true,
+		on: func(s *Stack, pm *fakePM2) map[string]func(string) error {
+			return map[string]func(string) error{"start migrate": runJob(s, pm)}
+		},
+		migrate: Started,
+	}, {
+		name: "a restart of the dependent leaves the completed job alone", keys: []string{"api"}, apiUp: true,
+		restart: map[string]bool{"api": true},
+		on: func(s *Stack, pm *fakePM2) map[string]func(string) error {
+			return map[string]func(string) error{"restart 2": startAPI(s, pm)}
+		},
+		migrate: AlreadyHealthy, api: Restarted,
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			procs := []rpc.Process{app("migrate", ns, 1, 0, rpc.Stopped)}
+			if c.apiUp {
+				procs = append(procs, app("api", ns, 2, 20, rpc.Online))
+			}
+			pm := newPM2(t, procs...)
+			s := testStack(t, pm)
+			s.Profile.StateDir.Write(completed)
+			if c.apiUp {
+				s.Profile.StateDir.Write(apiReady)
+			}
+			if c.on != nil {
+				pm.on = c.on(s, pm)
+			}
+			rs, err := s.Start(context.Background(), c.keys, c.restart)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m := result(t, rs, "migrate"); m.Outcome != c.migrate || m.Phase != state.Completed {
+				t.Errorf("migrate: %q in phase %s, want %q, completed", m.Outcome, m.Phase, c.migrate)
+			}
+			if c.api != "" {
+				if a := result(t, rs, "api"); a.Outcome != c.api {
+					t.Errorf("api: %q, want %q", a.Outcome, c.api)
+				}
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -59,6 +60,7 @@ func (s *Stack) Start(ctx context.Context, keys []string, restart map[string]boo
 		results[k] = &Result{Key: k}
 		started[k], done[k] = make(chan struct{}), make(chan struct{})
 	}
+	keep := s.keptJobs(ctx, keys, order, graph, restart)
 	var wg sync.WaitGroup
 	for _, k := range order {
 		wg.Add(1)
@@ -76,7 +78,7 @@ func (s *Stack) Start(ctx context.Context, keys []string, restart map[string]boo
 				r.Outcome, r.Err = Failed, err
 				return
 			}
-			s.startOne(ctx, k, mode{force: restart[k], keepJobs: len(restart) > 0}, r, markStarted, feed.Listen())
+			s.startOne(ctx, k, mode{force: restart[k], keepJob: keep[k]}, r, markStarted, feed.Listen())
 		}()
 	}
 	wg.Wait()
@@ -117,10 +119,56 @@ func (s *Stack) awaitDeps(ctx context.Context, key string, ds []dep, results map
 
 // startOne starts (or restarts) one service and waits for its shim's verdict.
 // mode is how startOne treats a service: force restarts it even when
-// healthy; keepJobs leaves a job that completed as it is (a restart of its
-// dependents, like `docker compose restart`, does not run it again; a start,
-// like `docker compose up`, does).
-type mode struct{ force, keepJobs bool }
+// healthy; keepJob leaves a job that completed as it is (see keptJobs).
+type mode struct{ force, keepJob bool }
+
+// keptJobs decides which jobs of order a completed run satisfies, so that
+// they are not run again: in a restart (like `docker compose restart`, which
+// runs no dependency again) every job not restarted itself; in a start, a job
+// not named itself whose dependents here are all ready already — nothing waits
+// for a new completion, and running a migration again under a live app helps
+// nobody (a start that does start a dependent runs its jobs again, as `docker
+// compose up` does).
+func (s *Stack) keptJobs(ctx context.Context, keys, order []string, graph map[string][]dep, restart map[string]bool) map[string]bool {
+	restarting := false
+	for _, v := range restart {
+		restarting = restarting || v
+	}
+	dependents := map[string][]string{}
+	for _, k := range order {
+		for _, d := range graph[k] {
+			dependents[d.Key] = append(dependents[d.Key], k)
+		}
+	}
+	var procs []rpc.Process
+	keep := map[string]bool{}
+	for _, k := range order {
+		svc, _ := s.Profile.Service(k)
+		switch {
+		case svc == nil || !svc.Job || restart[k]:
+		case restarting:
+			keep[k] = true
+		case !slices.Contains(keys, k) && len(dependents[k]) > 0:
+			if procs == nil {
+				procs, _ = s.apps(ctx)
+			}
+			keep[k] = true
+			for _, d := range dependents[k] {
+				keep[k] = keep[k] && !restart[d] && s.ready(procs, d)
+			}
+		}
+	}
+	return keep
+}
+
+// ready reports whether key is ready already: a service (not a job) whose
+// shim, the one PM2 runs, reports ready.
+func (s *Stack) ready(procs []rpc.Process, key string) bool {
+	svc, _ := s.Profile.Service(key)
+	st, err := s.Profile.StateDir.Read(key)
+	return svc != nil && !svc.Job && err == nil && st.Phase == state.Ready &&
+		pm2.Find(procs, s.Profile.Namespace, key).Runs(st.ShimPID)
+}
 
 func (s *Stack) startOne(ctx context.Context, key string, m mode, r *Result, markStarted func(), l *changes.Listener) {
 	force := m.force
@@ -150,7 +198,7 @@ func (s *Stack) startOne(ctx context.Context, key string, m mode, r *Result, mar
 		r.OldPID = app.PID
 	}
 	if !force && online && st.Phase == state.Ready && !svc.Job ||
-		!force && m.keepJobs && svc.Job && st != nil && st.Phase == state.Completed && !app.Live() {
+		!force && m.keepJob && svc.Job && st != nil && st.Phase == state.Completed && !app.Live() {
 		r.Outcome, r.Phase, r.Container = AlreadyHealthy, st.Phase, st.Container
 		if online {
 			r.PM2PID = app.PID
@@ -197,8 +245,11 @@ func (s *Stack) startOne(ctx context.Context, key string, m mode, r *Result, mar
 	}
 	if err != nil {
 		r.Outcome, r.Err = Failed, err
-		if !errors.Is(err, context.Canceled) {
-			s.stopApp(context.WithoutCancel(ctx), key) // left stopped, not looping
+		// Left stopped, not looping — but a job still running past its
+		// start_timeout is left to finish: stopping a migration halfway helps
+		// nobody.
+		if running := svc.Job && st != nil && st.Phase == state.Ready; !errors.Is(err, context.Canceled) && !running {
+			s.stopApp(context.WithoutCancel(ctx), key)
 		}
 		return
 	}

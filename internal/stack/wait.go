@@ -13,7 +13,7 @@ import (
 
 // askPM2Every is how often a wait asks PM2 whether it gave the app up — on a
 // clock, not on PM2's events: PM2 announces an exit while the app's status
-// still reads "stopped", just before it restarts it (lib/God.js handleExit).
+// still reads "stopped", just before it restarts it (docs/pm2-facts.md#restarting).
 const askPM2Every = time.Second
 
 // wait reads key's state file, again on each change of it (l), until the shim
@@ -105,11 +105,13 @@ func shimFailed(key string, st *state.File) error {
 }
 
 func notHealthy(key string, st *state.File, timeout time.Duration) error {
+	if st != nil && st.Phase == state.Ready { // only a job waits past ready
+		return exitcode.New(exitcode.NotHealthy, fmt.Errorf("%s, a job, has not completed after %s; it is left running", key, timeout),
+			fmt.Sprintf("`pm2dock status %s` shows when it completes; raise start_timeout in pm2dock.yaml if it needs longer", key))
+	}
 	what := "its shim never reported"
 	if st != nil && st.Phase == state.Exited {
 		what = "exited while starting: " + st.Reason
-	} else if st != nil && st.Phase == state.Ready {
-		what = "a job, still running" // only a job waits past ready
 	} else if st != nil {
 		what = "phase " + string(st.Phase)
 		if st.Container != nil && st.Container.Health != "" {

@@ -3,7 +3,10 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -90,5 +93,43 @@ func TestFailedJobFailsItsDependentsStart(t *testing.T) {
 	}
 	if a := e.PM2.App("migrate"); a.PM2Env.RestartTime != 1 {
 		t.Fatalf("PM2 restarted the failing job %d times, want restart.max 1", a.PM2Env.RestartTime)
+	}
+}
+
+// A job that finishes while no shim watches it (its PM2 daemon was killed) is
+// recorded as completed by the shim `pm2 resurrect` starts, not run again.
+func TestFaultJobFinishingWithoutItsShimIsNotRunAgain(t *testing.T) {
+	h.Require(t)
+	h.RequireImage(t, h.FixtureImage)
+	e := newStack(t, fmt.Sprintf(`services:
+  migrate:
+    image: %s
+    environment: {FIXTURE_CRASH_AFTER: 4s, FIXTURE_EXIT_CODE: "0", FIXTURE_LOG_RATE: "5"}
+`, h.FixtureImage), "services:\n  migrate: {job: true}\n")
+	done := make(chan struct{})
+	go func() { defer close(done); e.Run("start", "migrate") }() // ends when the daemon dies
+	eventually(t, 20*time.Second, "the job runs", func() bool {
+		_, err := os.Stat(filepath.Join(e.P.Dir, ".pm2dock", "state", "migrate.json"))
+		return err == nil && e.State("migrate")["phase"] == "ready"
+	})
+	before := e.Running("migrate")
+	e.PM2.Run("save")
+	syscall.Kill(e.PM2.DaemonPID(), syscall.SIGKILL)
+	eventually(t, 10*time.Second, "the orphaned shim leaves", func() bool { return e.State("migrate")["phase"] == "detached" })
+	eventually(t, 10*time.Second, "the job finishes unwatched", func() bool {
+		cs := e.Containers("migrate")
+		return len(cs) == 1 && !cs[0].State.Running
+	})
+	<-done
+	e.PM2.Run("resurrect")
+	eventually(t, 20*time.Second, "the resurrected shim records the completion", func() bool {
+		return e.State("migrate")["phase"] == "completed"
+	})
+	cs := e.Containers("migrate")
+	if len(cs) != 1 || cs[0].State.StartedAt != before.State.StartedAt || cs[0].State.Running {
+		t.Fatalf("the job ran again: %+v", cs)
+	}
+	if rows, _ := e.status("migrate"); rows["migrate"].State != "completed" {
+		t.Fatalf("status: %s", rows["migrate"].State)
 	}
 }
