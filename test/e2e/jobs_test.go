@@ -115,6 +115,7 @@ func TestFaultJobFinishingWithoutItsShimIsNotRunAgain(t *testing.T) {
 	before := e.Running("migrate")
 	e.PM2.Run("save")
 	syscall.Kill(e.PM2.DaemonPID(), syscall.SIGKILL)
+	killed := time.Now()
 	eventually(t, 10*time.Second, "the orphaned shim leaves", func() bool { return e.State("migrate")["phase"] == "detached" })
 	eventually(t, 10*time.Second, "the job finishes unwatched", func() bool {
 		cs := e.Containers("migrate")
@@ -125,6 +126,7 @@ func TestFaultJobFinishingWithoutItsShimIsNotRunAgain(t *testing.T) {
 	eventually(t, 20*time.Second, "the resurrected shim records the completion", func() bool {
 		return e.State("migrate")["phase"] == "completed"
 	})
+	recovered := time.Since(killed)
 	cs := e.Containers("migrate")
 	if len(cs) != 1 || cs[0].State.StartedAt != before.State.StartedAt || cs[0].State.Running {
 		t.Fatalf("the job ran again: %+v", cs)
@@ -132,4 +134,5 @@ func TestFaultJobFinishingWithoutItsShimIsNotRunAgain(t *testing.T) {
 	if rows, _ := e.status("migrate"); rows["migrate"].State != "completed" {
 		t.Fatalf("status: %s", rows["migrate"].State)
 	}
+	faultRow(t, "job finishing while its PM2 daemon is dead, then pm2 resurrect", recovered, 0)
 }
