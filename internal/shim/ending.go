@@ -53,7 +53,12 @@ func (s *Shim) stop(id string, evs <-chan events.Message, logsDone <-chan struct
 
 // exited records the end of the container: a job's completion (exit 0, by
 // itself), or an unexpected end, which returns exit 1 or the crash loop's 5.
-func (s *Shim) exited(id string, res container.WaitResponse, killedBy string) error {
+//
+// engineWentAway reports whether the engine's connection broke since the
+// container stopped: a stop from outside is then the engine shutting down,
+// even when a new engine answers by the time the shim looks (a restart of
+// dockerd takes about a second; draining the log stream can take longer).
+func (s *Shim) exited(id string, res container.WaitResponse, killedBy string, engineWentAway func() bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	f := state.Failure{At: s.Now(), ExitCode: int(res.StatusCode), LastLines: s.last.snapshot()}
@@ -77,13 +82,13 @@ func (s *Shim) exited(id string, res container.WaitResponse, killedBy string) er
 			// person's `docker stop` leaves the engine up.
 			s.st.LastFailure, s.st.Phase = &f, state.Exited
 			s.save()
-			if !s.engineAnswers(5 * time.Second) {
+			if engineWentAway() || !s.engineAnswers(5*time.Second) {
 				f.Reason = "stopped by the Docker engine shutting down (engine restarted)"
 				s.st.LastFailure = &f
 				return s.lostEngine(context.Background(), fmt.Errorf("container %s stopped as the engine shut down", render.ShortID(id)))
 			}
 		}
-	} else if client.IsErrConnectionFailed(err) || !s.engineAnswers(0) {
+	} else if client.IsErrConnectionFailed(err) || engineWentAway() || !s.engineAnswers(0) {
 		// The engine went down with its containers: not the service's failure.
 		return s.lostEngine(context.Background(), fmt.Errorf("inspect container %s: %w", render.ShortID(id), err))
 	} else {

@@ -58,6 +58,7 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var killedBy string
+	eventsBroke := false
 	var stable, sick <-chan time.Time // consecutive-count reset; restart.on_unhealthy
 	var armed view                    // the view the timers were last set for
 	s.observe(ci.State)
@@ -94,6 +95,7 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 			killedBy = s.event(ev, killedBy)
 		case <-evs.Err:
 			evs.Messages, evs.Err = nil, nil // events broke: the ticker's inspect carries on
+			eventsBroke = true
 		case <-tick.C:
 			if s.orphaned() {
 				return s.detach()
@@ -103,7 +105,17 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 			}
 		case res := <-wait.Result:
 			drain(logsDone)
-			return s.exited(id, res, killedBy)
+			// Whether the engine went away since: its event stream ends when it
+			// does (looked at after the drain, which can outlast a quick restart).
+			wentAway := func() bool {
+				select {
+				case <-evs.Err:
+					return true
+				default:
+					return eventsBroke
+				}
+			}
+			return s.exited(id, res, killedBy, wentAway)
 		case err := <-wait.Error:
 			if ctx.Err() != nil {
 				return s.stop(id, evs.Messages, logsDone)
