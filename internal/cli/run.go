@@ -48,11 +48,12 @@ func runRun(ctx context.Context, f *Factory, opts *RunOptions) error {
 	// pipes break, and a write must fail (EPIPE) rather than kill the shim
 	// before it can leave cleanly (see shim's detach).
 	signal.Ignore(syscall.SIGPIPE)
+	channel := shim.OpenPM2Channel() // before f.Environ() copies the environment
 	s, cleanup, err := shim.New(ctx, shim.Config{
 		Service: opts.Service, StateDir: state.Dir(opts.StateDir), Environ: f.Environ(),
 		Profile: f.Profile, Engine: f.Engine,
 		Alert:  func(p *profile.Profile) func(alert.Alert) { return alertHook(f, p) },
-		Stdout: f.IO.Out, Stderr: f.IO.ErrOut, Now: f.Now,
+		Stdout: f.IO.Out, Stderr: f.IO.ErrOut, Now: f.Now, PM2: channel,
 	})
 	defer cleanup()
 	if err != nil {

@@ -55,3 +55,17 @@ func Seconds(s int64) string {
 	}
 	return fmt.Sprintf("%dd%dh", s/86400, s%86400/3600)
 }
+
+// Bytes is a size in binary units, one decimal: 512B, 12.3MiB, 1.0GiB.
+func Bytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%dB", n)
+	}
+	v, i := float64(n), -1
+	for v >= unit && i < 3 {
+		v /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f%ciB", v, "KMGT"[i])
+}

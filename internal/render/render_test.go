@@ -35,3 +35,11 @@ func TestShortID(t *testing.T) {
 		t.Fatal("ShortID")
 	}
 }
+
+func TestBytes(t *testing.T) {
+	for n, want := range map[int64]string{512: "512B", 2048: "2.0KiB", 12_900_000: "12.3MiB", 64 << 20: "64.0MiB", 3 << 30: "3.0GiB"} {
+		if got := Bytes(n); got != want {
+			t.Errorf("Bytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -33,6 +33,7 @@ type Config struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Now    func() time.Time
+	PM2    *PM2Channel // where the container's figures go as PM2 metrics; nil: nowhere
 }
 
 // ErrBusy means another shim of the service still runs (its lifetime lock).
@@ -101,7 +102,7 @@ func assemble(ctx context.Context, cfg Config) (*Shim, func(), error) {
 	s := &Shim{
 		Profile: p, Service: svc, Engine: e,
 		Compose: &compose.Runner{Profile: p, Env: append(cfg.Environ, extra...)},
-		Stdout:  cfg.Stdout, Stderr: cfg.Stderr, Now: cfg.Now,
+		Stdout:  cfg.Stdout, Stderr: cfg.Stderr, Now: cfg.Now, PM2: cfg.PM2,
 	}
 	store := &Store{Dir: p.Logs.Dir, Service: svc.Key,
 		Opts: logstore.WriterOptions{SegmentSize: p.Logs.SegmentSize}, Report: s.ReportStoreError}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -39,9 +40,11 @@ type Shim struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Now    func() time.Time
+	PM2    *PM2Channel // the container's figures as PM2 custom metrics (nil: none)
 
-	parent     int    // the PM2 daemon's pid when the shim started
-	unfinished string // a job's container the previous shim left running
+	parent     int                         // the PM2 daemon's pid when the shim started
+	unfinished string                      // a job's container the previous shim left running
+	figures    atomic.Pointer[state.Stats] // the latest sample (followStats)
 	st         state.File
 	last       ring
 	start      time.Time

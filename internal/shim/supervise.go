@@ -51,6 +51,11 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 	wait := s.Engine.ContainerWait(watch, id, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
 
 	go s.retention(watch)
+	var limit int64
+	if ci.HostConfig != nil {
+		limit = ci.HostConfig.Memory
+	}
+	go s.followStats(watch, id, limit)
 	// Loading the compose project (schema, interpolation) leaves garbage that
 	// an attached shim never needs again: give it back, so the many shims of a
 	// workspace stay small.
@@ -100,6 +105,7 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 			if s.orphaned() {
 				return s.detach()
 			}
+			s.publishMetrics()
 			if r, err := s.Engine.ContainerInspect(watch, id, client.ContainerInspectOptions{}); err == nil {
 				s.observe(r.Container.State)
 			}

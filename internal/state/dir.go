@@ -26,6 +26,10 @@ func (d Dir) RestartOverride(service string) string {
 	return d.join(service + ".compose-override.json")
 }
 
+// Stats is the file where service's shim keeps its container's latest
+// resource figures (Stats).
+func (d Dir) Stats(service string) string { return d.join(service + ".stats.json") }
+
 // Handoff is the file of variables handed to the shims (package handoff).
 func (d Dir) Handoff() string { return d.join("handoff.env") }
 

@@ -24,6 +24,8 @@
 //	<service>.compose-override.json  a compose file setting the service's engine
 //	                             restart policy to none, passed last to its
 //	                             `docker compose up` (one supervisor per failure).
+//	<service>.stats.json         the container's latest resource figures (Stats),
+//	                             rewritten by its shim once a second.
 //	handoff.env                  the shell variables the compose project reads,
 //	                             handed to the shims without PM2 seeing them
 //	                             (package handoff; mode 0600).

@@ -156,3 +156,26 @@ func (f *File) Code() exitcode.Code {
 	}
 	return exitcode.Code(*f.ExitCode)
 }
+
+// Stats are a container's latest resource figures, from the engine's stats
+// stream the shim follows (<service>.stats.json).
+type Stats struct {
+	At            time.Time `json:"at"`
+	Container     string    `json:"container"`       // the container's id
+	CPUPercent    float64   `json:"cpu_percent"`     // % of one core
+	MemBytes      int64     `json:"mem_bytes"`       // used, less page cache
+	MemLimitBytes int64     `json:"mem_limit_bytes"` // 0: no limit
+}
+
+// ReadStats returns the service's latest figures, or nil.
+func (d Dir) ReadStats(service string) *Stats {
+	raw, err := os.ReadFile(d.Stats(service))
+	if err != nil {
+		return nil
+	}
+	st := &Stats{}
+	if json.Unmarshal(raw, st) != nil {
+		return nil
+	}
+	return st
+}

@@ -58,6 +58,7 @@ func Collect(ctx context.Context, src Sources, keys []string) Report {
 		if st != nil {
 			r.StoreError = st.StoreError
 		}
+		figuresOf(c, src.Profile.StateDir.ReadStats(k), now)
 		r.State = Derive(app, c, st)
 		if rep.PM2Err != nil || (src.Engine == nil && r.State != Failed && r.State != CrashLoop) {
 			r.State = Unknown
@@ -198,4 +199,17 @@ func completion(st *state.File) *Completion {
 	}
 	c := st.Container
 	return &Completion{At: *c.FinishedAt, RanS: c.FinishedAt.Sub(c.StartedAt).Seconds()}
+}
+
+// statsFresh is how old a sample may be and still describe the container.
+const statsFresh = 5 * time.Second
+
+// figuresOf copies the shim's latest figures into c when they are of this
+// running container and fresh.
+func figuresOf(c *Container, s *state.Stats, now time.Time) {
+	if c == nil || s == nil || c.State != string(container.StateRunning) || s.Container != c.ID || now.Sub(s.At) > statsFresh {
+		return
+	}
+	cpu, mem, limit := s.CPUPercent, s.MemBytes, s.MemLimitBytes
+	c.CPUPercent, c.MemBytes, c.MemLimitBytes = &cpu, &mem, &limit
 }

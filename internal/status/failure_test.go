@@ -33,3 +33,29 @@ func TestLastFailureKeepsTheContainersFailure(t *testing.T) {
 		t.Error("a failure where there was none")
 	}
 }
+
+// Figures describe the running container they were sampled from, and only
+// while fresh.
+func TestFiguresOf(t *testing.T) {
+	now := time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC)
+	s := &state.Stats{At: now.Add(-time.Second), Container: "c1", CPUPercent: 1.5, MemBytes: 10, MemLimitBytes: 64}
+	c := &Container{ID: "c1", State: "running"}
+	figuresOf(c, s, now)
+	if c.CPUPercent == nil || *c.CPUPercent != 1.5 || *c.MemBytes != 10 || *c.MemLimitBytes != 64 {
+		t.Fatalf("fresh figures not shown: %+v", c)
+	}
+	for name, c := range map[string]*Container{
+		"stopped":           {ID: "c1", State: "exited"},
+		"another container": {ID: "c2", State: "running"},
+	} {
+		figuresOf(c, s, now)
+		if c.CPUPercent != nil {
+			t.Errorf("%s: figures shown", name)
+		}
+	}
+	old := &Container{ID: "c1", State: "running"}
+	figuresOf(old, s, now.Add(10*time.Second))
+	if old.CPUPercent != nil {
+		t.Error("stale figures shown")
+	}
+}

@@ -23,7 +23,7 @@ func JSON(w io.Writer, rows []Row) error {
 	return enc.Encode(rows)
 }
 
-var columns = []string{"NAME", "STATE", "PM2", "PID", "CONTAINER", "HEALTH", "UPTIME", "RESTARTS", "LAST RESTART", "PORTS"}
+var columns = []string{"NAME", "STATE", "PM2", "PID", "CONTAINER", "HEALTH", "UPTIME", "RESTARTS", "LAST RESTART", "PORTS", "CPU", "MEM"}
 
 // Table writes an aligned table with relative times, and each last failure on
 // a line of its own under its service.
@@ -33,14 +33,14 @@ func Table(w io.Writer, rows []Row, now time.Time) error {
 	for _, r := range rows {
 		fmt.Fprintln(tw, strings.Join(cells(r, func(t *time.Time) string { return render.Ago(t, now) }, render.Seconds), "\t"))
 		if c := r.Completed; c != nil {
-			fmt.Fprintf(tw, "  └ job completed %s, after running %s\t\t\t\t\t\t\t\t\t\n", render.Ago(&c.At, now),
+			fmt.Fprintf(tw, "  └ job completed %s, after running %s\t\t\t\t\t\t\t\t\t\t\t\n", render.Ago(&c.At, now),
 				time.Duration(c.RanS*float64(time.Second)).Round(10*time.Millisecond))
 		}
 		if f := r.LastFailure; f != nil {
-			fmt.Fprintf(tw, "  └ last failure %s: %s\t\t\t\t\t\t\t\t\t\n", render.Ago(&f.At, now), f.Reason)
+			fmt.Fprintf(tw, "  └ last failure %s: %s\t\t\t\t\t\t\t\t\t\t\t\n", render.Ago(&f.At, now), f.Reason)
 		}
 		if r.StoreError != "" {
-			fmt.Fprintf(tw, "  └ log store: %s\t\t\t\t\t\t\t\t\t\n", r.StoreError)
+			fmt.Fprintf(tw, "  └ log store: %s\t\t\t\t\t\t\t\t\t\t\t\n", r.StoreError)
 		}
 	}
 	return tw.Flush()
@@ -87,6 +87,14 @@ func cells(r Row, when func(*time.Time) string, dur func(int64) string) []string
 			ports = strings.Join(c.Ports, ",")
 		}
 	}
+	cpu, mem := "-", "-"
+	if c := r.Container; c != nil && c.CPUPercent != nil {
+		cpu = strconv.FormatFloat(*c.CPUPercent, 'f', 1, 64) + "%"
+		mem = render.Bytes(*c.MemBytes)
+		if *c.MemLimitBytes > 0 {
+			mem += "/" + render.Bytes(*c.MemLimitBytes)
+		}
+	}
 	return []string{r.Name, string(r.State), r.PM2.Status, pid, cid, health, uptime,
-		strconv.Itoa(r.PM2.Restarts), when(r.PM2.LastStart), ports}
+		strconv.Itoa(r.PM2.Restarts), when(r.PM2.LastStart), ports, cpu, mem}
 }

@@ -63,6 +63,11 @@ type Container struct {
 	ExitCode  int        `json:"exit_code"`
 	OOMKilled bool       `json:"oom_killed"`
 	Ports     []string   `json:"ports"`
+	// Resource figures from the shim's stats stream; null when the container
+	// does not run or no sample is fresh (docs/contracts.md#status-json).
+	CPUPercent    *float64 `json:"cpu_percent"`
+	MemBytes      *int64   `json:"mem_bytes"`
+	MemLimitBytes *int64   `json:"mem_limit_bytes"`
 }
 
 // Failure is the last unexpected end (or failed start) of the service.
