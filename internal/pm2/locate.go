@@ -1,5 +1,6 @@
 // Package pm2 finds and drives the PM2 CLI (mutations) and, in later files, reads
-// PM2's state. DESIGN §1: the workspace's node_modules/.bin/pm2 comes before PATH.
+// PM2's state. The workspace's node_modules/.bin/pm2 comes before PATH
+// (docs/architecture.md#pm2-cli-and-rpc).
 package pm2
 
 import (
