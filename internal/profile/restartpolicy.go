@@ -23,8 +23,8 @@ import (
 // has none (or "no"/"none"): `restart: unless-stopped`,
 // `deploy.restart_policy.condition: on-failure`.
 func (s *Service) EngineRestart() string {
-	if d := s.Spec.Deploy; d != nil && d.RestartPolicy != nil && d.RestartPolicy.Condition != "" && d.RestartPolicy.Condition != "none" {
-		return "deploy.restart_policy.condition: " + d.RestartPolicy.Condition
+	if s.HasDeployRestart() {
+		return "deploy.restart_policy.condition: " + s.Spec.Deploy.RestartPolicy.Condition
 	}
 	if r := s.Spec.Restart; r != "" && r != "no" {
 		return "restart: " + r

@@ -7,6 +7,7 @@ package render
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"text/tabwriter"
 	"time"
 )
@@ -68,4 +69,17 @@ func Bytes(n int64) string {
 		i++
 	}
 	return fmt.Sprintf("%.1f%ciB", v, "KMGT"[i])
+}
+
+// Percent is a CPU figure, one decimal, its sign after sep: "2.9%" in a
+// table (sep ""), "2.9 %" where there is room (PM2's metrics, sep " ").
+func Percent(p float64, sep string) string { return strconv.FormatFloat(p, 'f', 1, 64) + sep + "%" }
+
+// Memory is memory used, with its limit after sep when there is one:
+// "30.4MiB/64.0MiB" (sep "/"), "30.4MiB / 64.0MiB" (sep " / ").
+func Memory(used, limit int64, sep string) string {
+	if limit > 0 {
+		return Bytes(used) + sep + Bytes(limit)
+	}
+	return Bytes(used)
 }

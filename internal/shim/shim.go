@@ -125,11 +125,7 @@ func (s *Shim) bringUp(ctx context.Context) (*container.Summary, bool, error) {
 	}
 	s.st.Phase = state.Starting
 	s.save()
-	overrides, err := s.restartOverride()
-	if err != nil {
-		return nil, false, err
-	}
-	if err := s.Compose.Up(ctx, svc.Compose, overrides...); err != nil {
+	if err := s.Compose.Up(ctx, svc.Compose, s.restartOverride()...); err != nil {
 		return nil, false, s.upError(ctx, err)
 	}
 	cs, err = s.Engine.ServiceContainers(ctx, p.Project.Name, svc.Compose)
@@ -165,16 +161,20 @@ func (s *Shim) finishedUnwatched(ctx context.Context, cs []container.Summary) *c
 // restartOverride writes the compose file that takes the engine's restart
 // policy away from a service that has one (see profile.Service.EngineRestart)
 // and returns it for `docker compose up`; none without a policy.
-func (s *Shim) restartOverride() ([]string, error) {
+func (s *Shim) restartOverride() []string {
 	svc := s.Service
 	if svc.EngineRestart() == "" {
-		return nil, nil
+		return nil
 	}
 	path := s.Profile.StateDir.RestartOverride(svc.Key)
 	if err := atomicfile.Write(path, compose.NoRestartOverride(svc.Compose, svc.HasDeployRestart()), 0o644); err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
+		// A read-only state folder must not stop the start: the container is
+		// then created with its policy, which supervise clears at once
+		// (noEngineRestart), as for an adopted one.
+		fmt.Fprintf(s.Stderr, "[pm2dock] %s: write %s: %v; clearing the engine restart policy after the start instead\n", svc.Key, path, err)
+		return nil
 	}
-	return []string{path}, nil
+	return []string{path}
 }
 
 // fail records a failure that ends the shim before or while starting.

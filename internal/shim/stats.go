@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
@@ -90,12 +89,8 @@ func (s *Shim) publishMetrics() {
 		{"Container uptime", render.Seconds(int64(s.Now().Sub(c.StartedAt).Seconds()))},
 		{"Container failures (restart window)", strconv.Itoa(len(s.st.Failures))},
 	}
-	if f := s.figures.Load(); f != nil && f.Container == c.ID && s.Now().Sub(f.At) < 5*time.Second {
-		mem := render.Bytes(f.MemBytes)
-		if f.MemLimitBytes > 0 {
-			mem += " / " + render.Bytes(f.MemLimitBytes)
-		}
-		ms = append(ms, Metric{"Container CPU", strconv.FormatFloat(f.CPUPercent, 'f', 1, 64) + " %"}, Metric{"Container Memory", mem})
+	if f := s.figures.Load(); f.Of(c.ID, s.Now()) {
+		ms = append(ms, Metric{"Container CPU", render.Percent(f.CPUPercent, " ")}, Metric{"Container Memory", render.Memory(f.MemBytes, f.MemLimitBytes, " / ")})
 	}
 	s.PM2.Publish(ms...)
 }

@@ -68,8 +68,6 @@ type Result struct {
 	Err       error
 }
 
-func (s *Stack) apps(ctx context.Context) ([]rpc.Process, error) { return s.PM2.Apps(ctx) }
-
 func (s *Stack) pm2(fn func() error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

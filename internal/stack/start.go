@@ -29,7 +29,7 @@ func namesakeErr(key, ns string, other *rpc.Process) error {
 
 // stopApp stops the profile's app of key (by pm_id; see pm2.CLI.Stop).
 func (s *Stack) stopApp(ctx context.Context, key string) error {
-	procs, err := s.apps(ctx)
+	procs, err := s.PM2.Apps(ctx)
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func (s *Stack) keptJobs(ctx context.Context, keys, order []string, graph map[st
 			keep[k] = true
 		case !slices.Contains(keys, k) && len(dependents[k]) > 0:
 			if procs == nil {
-				procs, _ = s.apps(ctx)
+				procs, _ = s.PM2.Apps(ctx)
 			}
 			keep[k] = true
 			for _, d := range dependents[k] {
@@ -186,7 +186,7 @@ func (s *Stack) startOne(ctx context.Context, key string, m mode, r *Result, mar
 		}
 	}
 	defer release()
-	procs, err := s.apps(ctx) // read under the lock: another pm2dock may have just started it
+	procs, err := s.PM2.Apps(ctx) // read under the lock: another pm2dock may have just started it
 	if err != nil {
 		r.Outcome, r.Err = Failed, err
 		return

@@ -26,7 +26,7 @@ func (s *Stack) Stop(ctx context.Context, keys []string) ([]Result, error) {
 		if err != nil {
 			return out, err
 		}
-		procs, err := s.apps(ctx)
+		procs, err := s.PM2.Apps(ctx)
 		if err != nil {
 			unlock()
 			return out, err

@@ -125,7 +125,7 @@ func notHealthy(key string, st *state.File, timeout time.Duration) error {
 // pm2GaveUp checks PM2 for an app that died without its shim writing state
 // (say the pm2dock binary vanished).
 func (s *Stack) pm2GaveUp(ctx context.Context, key string) error {
-	procs, err := s.apps(ctx)
+	procs, err := s.PM2.Apps(ctx)
 	if err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ func (s *Stack) pm2GaveUp(ctx context.Context, key string) error {
 
 // superseded reports whether PM2 runs a shim of key other than pid.
 func (s *Stack) superseded(ctx context.Context, key string, pid int) bool {
-	procs, err := s.apps(ctx)
+	procs, err := s.PM2.Apps(ctx)
 	if err != nil {
 		return false
 	}

@@ -167,6 +167,14 @@ type Stats struct {
 	MemLimitBytes int64     `json:"mem_limit_bytes"` // 0: no limit
 }
 
+// statsFresh is how old a sample may be and still describe its container.
+const statsFresh = 5 * time.Second
+
+// Of reports whether s describes container id at now: its sample, and fresh.
+func (s *Stats) Of(id string, now time.Time) bool {
+	return s != nil && s.Container == id && now.Sub(s.At) <= statsFresh
+}
+
 // ReadStats returns the service's latest figures, or nil.
 func (d Dir) ReadStats(service string) *Stats {
 	raw, err := os.ReadFile(d.Stats(service))

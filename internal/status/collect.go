@@ -201,13 +201,10 @@ func completion(st *state.File) *Completion {
 	return &Completion{At: *c.FinishedAt, RanS: c.FinishedAt.Sub(c.StartedAt).Seconds()}
 }
 
-// statsFresh is how old a sample may be and still describe the container.
-const statsFresh = 5 * time.Second
-
 // figuresOf copies the shim's latest figures into c when they are of this
 // running container and fresh.
 func figuresOf(c *Container, s *state.Stats, now time.Time) {
-	if c == nil || s == nil || c.State != string(container.StateRunning) || s.Container != c.ID || now.Sub(s.At) > statsFresh {
+	if c == nil || c.State != string(container.StateRunning) || !s.Of(c.ID, now) {
 		return
 	}
 	cpu, mem, limit := s.CPUPercent, s.MemBytes, s.MemLimitBytes

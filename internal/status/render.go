@@ -89,11 +89,7 @@ func cells(r Row, when func(*time.Time) string, dur func(int64) string) []string
 	}
 	cpu, mem := "-", "-"
 	if c := r.Container; c != nil && c.CPUPercent != nil {
-		cpu = strconv.FormatFloat(*c.CPUPercent, 'f', 1, 64) + "%"
-		mem = render.Bytes(*c.MemBytes)
-		if *c.MemLimitBytes > 0 {
-			mem += "/" + render.Bytes(*c.MemLimitBytes)
-		}
+		cpu, mem = render.Percent(*c.CPUPercent, ""), render.Memory(*c.MemBytes, *c.MemLimitBytes, "/")
 	}
 	return []string{r.Name, string(r.State), r.PM2.Status, pid, cid, health, uptime,
 		strconv.Itoa(r.PM2.Restarts), when(r.PM2.LastStart), ports, cpu, mem}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
 	h "github.com/pm2dock/pm2dock/internal/testsupport/harness"
 )
 
@@ -46,18 +47,17 @@ func TestStatusShowsTheContainersCPUAndMemory(t *testing.T) {
 	// PM2 shows them too: custom metrics over its IPC channel (pm2 show, monit).
 	eventually(t, 10*time.Second, "the container's figures as PM2 metrics", func() bool {
 		list, _ := e.PM2.Try("jlist")
-		i := strings.Index(list, "[")
-		var apps []struct {
-			Env struct {
-				Monitor map[string]struct {
-					Value any `json:"value"`
-				} `json:"axm_monitor"`
-			} `json:"pm2_env"`
-		}
-		if i < 0 || json.Unmarshal([]byte(list[i:]), &apps) != nil || len(apps) != 1 {
+		procs, err := rpc.ParseJlist([]byte(list))
+		if err != nil || len(procs) != 1 {
 			return false
 		}
-		m := apps[0].Env.Monitor
+		var env struct {
+			Monitor map[string]struct {
+				Value any `json:"value"`
+			} `json:"axm_monitor"`
+		}
+		json.Unmarshal(procs[0].Env.Raw, &env)
+		m := env.Monitor
 		mem, cpu := fmt.Sprint(m["Container Memory"].Value), fmt.Sprint(m["Container CPU"].Value)
 		return strings.HasSuffix(mem, "/ 64.0MiB") && strings.HasSuffix(cpu, " %") && fmt.Sprint(m["Container health"].Value) == "no healthcheck"
 	})
