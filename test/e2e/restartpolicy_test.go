@@ -93,10 +93,14 @@ func TestAdoptedContainerLosesItsEngineRestartPolicy(t *testing.T) {
 		t.Fatalf("after start: container %s policy %q; want %s adopted with policy \"no\"\n%s", adopted.ID[:12], adopted.HostConfig.RestartPolicy.Name, before.ID[:12], out)
 	}
 	h.Docker(t, "", "kill", adopted.ID)
+	// The new shim's compose up recreates the container (the override changes
+	// its config): while it does, the old one may vanish under an inspect, so
+	// look with ps alone until it settled.
 	eventually(t, 20*time.Second, "PM2 restarts the shim, which starts the container again", func() bool {
 		a := e.PM2.App("app")
-		cs := e.Containers("app")
-		return a != nil && a.PM2Env.RestartTime == 1 && len(cs) == 1 && cs[0].State.Running
+		all := strings.Fields(h.Docker(t, "", "ps", "-aq", "--filter", "label="+e.P.Label()))
+		running := strings.Fields(h.Docker(t, "", "ps", "-q", "--filter", "label="+e.P.Label(), "--filter", "status=running"))
+		return a != nil && a.PM2Env.RestartTime == 1 && len(all) == 1 && len(running) == 1
 	})
 	if c := e.Containers("app")[0]; c.RestartCount != 0 {
 		t.Errorf("the engine restarted the container %d times as well", c.RestartCount)
