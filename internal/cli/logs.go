@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/journal"
 	"github.com/pm2dock/pm2dock/internal/logstore"
 	"github.com/pm2dock/pm2dock/internal/profile"
 	"github.com/pm2dock/pm2dock/internal/when"
@@ -93,7 +94,7 @@ func logsQuery(f *Factory, opts *LogsOptions, keys []string) (logstore.QueryOpti
 }
 
 func logsRun(ctx context.Context, f *Factory, opts *LogsOptions) error {
-	p, keys, err := logsTarget(f, opts.Services)
+	p, keys, err := storeTarget(f, opts.Services, func(p *profile.Stores) string { return p.LogsDir }, "logs")
 	if err != nil {
 		return err
 	}
@@ -133,10 +134,11 @@ func logsRun(ctx context.Context, f *Factory, opts *LogsOptions) error {
 	return nil
 }
 
-// logsTarget finds the store and the services to read, from pm2dock.yaml
-// alone (profile.Peek): the services it lists, or in zero-config mode those
-// with a folder in the store. Asking for another is a usage error.
-func logsTarget(f *Factory, asked []string) (*profile.Stores, []string, error) {
+// storeTarget finds a store (the log store, or the event journal: store
+// gives its folder) and the services to read, from pm2dock.yaml alone
+// (profile.Peek): the services it lists, or in zero-config mode those with a
+// folder in the store. Asking for another is a usage error.
+func storeTarget(f *Factory, asked []string, store func(*profile.Stores) string, what string) (*profile.Stores, []string, error) {
 	dir, err := f.dir()
 	if err != nil {
 		return nil, nil, err
@@ -147,8 +149,8 @@ func logsTarget(f *Factory, asked []string) (*profile.Stores, []string, error) {
 	}
 	known := p.Keys
 	if known == nil {
-		if known, err = logstore.Services(p.LogsDir); err != nil {
-			return nil, nil, fmt.Errorf("read log store %s: %w", p.LogsDir, err)
+		if known, err = logstore.Services(store(p)); err != nil {
+			return nil, nil, fmt.Errorf("read %s in %s: %w", what, store(p), err)
 		}
 	}
 	if len(asked) == 0 {
@@ -157,7 +159,7 @@ func logsTarget(f *Factory, asked []string) (*profile.Stores, []string, error) {
 	for _, k := range asked {
 		if !slices.Contains(known, k) {
 			return nil, nil, exitcode.New(exitcode.Usage, fmt.Errorf("unknown service %q", k),
-				fmt.Sprintf("services with logs here: %s", strings.Join(known, ", ")))
+				fmt.Sprintf("services with %s here: %s", what, strings.Join(known, ", ")))
 		}
 	}
 	return p, asked, nil
@@ -249,10 +251,11 @@ func NewCmdPrune(f *Factory, runF func(*PruneOptions) error) *cobra.Command {
 	opts := &PruneOptions{}
 	cmd := &cobra.Command{
 		Use:   "prune",
-		Short: "Apply log retention (logs.max_age, logs.max_size) now",
+		Short: "Apply log and event retention (logs.max_age, logs.max_size) now",
 		Long: `Remove the closed log segments that logs.max_age and logs.max_size of the
 profile no longer keep, and list each with the reason. The segment being written
-is never removed. --dry-run lists without removing.`,
+is never removed. The event journal (_events/) follows the same rules.
+--dry-run lists without removing.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -268,14 +271,16 @@ is never removed. --dry-run lists without removing.`,
 				verb = "would remove"
 			}
 			n := 0
-			for _, k := range p.Keys() {
-				removed, reasons, err := logstore.Prune(p.Logs.Dir, k, policy, f.Now(), opts.DryRun)
-				if err != nil {
-					return fmt.Errorf("prune %s: %w", k, err)
-				}
-				for _, s := range removed {
-					fmt.Fprintf(f.IO.Out, "%s %s (%d bytes): %s\n", verb, s.ID(), s.Size, reasons[s.ID()])
-					n++
+			for _, store := range []struct{ dir, prefix string }{{p.Logs.Dir, ""}, {journal.Dir(p.Logs.Dir), journal.Folder + "/"}} {
+				for _, k := range p.Keys() {
+					removed, reasons, err := logstore.Prune(store.dir, k, policy, f.Now(), opts.DryRun)
+					if err != nil {
+						return fmt.Errorf("prune %s%s: %w", store.prefix, k, err)
+					}
+					for _, s := range removed {
+						fmt.Fprintf(f.IO.Out, "%s %s%s (%d bytes): %s\n", verb, store.prefix, s.ID(), s.Size, reasons[s.ID()])
+						n++
+					}
 				}
 			}
 			fmt.Fprintf(f.IO.Out, "%d segment(s) %s\n", n, verb)

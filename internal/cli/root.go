@@ -81,6 +81,7 @@ queryable by time.`,
 		NewCmdStatus(f, nil),
 		NewCmdInit(f, nil),
 		NewCmdLogs(f, nil),
+		NewCmdEvents(f, nil),
 		NewCmdPrune(f, nil),
 		NewCmdDeliverAlert(f),
 	)

@@ -10,6 +10,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/changes"
 	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/journal"
 	"github.com/pm2dock/pm2dock/internal/pm2"
 	"github.com/pm2dock/pm2dock/internal/status"
 )
@@ -53,7 +54,7 @@ PM2 does not (what is known is still printed).`,
 	cmd.Flags().BoolVar(&opts.Watch, "watch", false, "redraw on every change (PM2, engine or shim) and every --interval, until interrupted")
 	cmd.Flags().DurationVar(&opts.Interval, "interval", time.Second, "with --watch: redraw at least this often (uptimes move)")
 	cmd.Flags().BoolVar(&opts.Check, "check", false, "exit 6 unless every selected service is healthy")
-	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "say where PM2's view came from (RPC socket or pm2 jlist)")
+	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "also show the last events, and say where PM2's view came from (RPC socket or pm2 jlist)")
 	return cmd
 }
 
@@ -107,6 +108,9 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 		if err := renderStatus(f, opts, rep); err != nil {
 			return err
 		}
+		if err := renderLastEvents(f, opts, p.Logs.Dir, keys); err != nil {
+			return err
+		}
 		if !opts.Watch {
 			return statusErr(rep, opts.Check)
 		}
@@ -144,6 +148,30 @@ func renderStatus(f *Factory, opts *StatusOptions, rep status.Report) error {
 		return status.Table(f.IO.Out, rep.Rows, f.Now())
 	}
 	return status.Lines(f.IO.Out, rep.Rows)
+}
+
+// lastEvents is how many events `status -v` shows.
+const lastEvents = 10
+
+// renderLastEvents prints, with -v and not --json, the last events of the
+// services from their journals (docs/contracts.md#event-journal).
+func renderLastEvents(f *Factory, opts *StatusOptions, logsDir string, keys []string) error {
+	if !opts.Verbose || opts.JSON {
+		return nil
+	}
+	evs, err := journal.Last(logsDir, keys, lastEvents)
+	if err != nil {
+		fmt.Fprintf(f.IO.ErrOut, "event journal: %v\n", err)
+		return nil
+	}
+	fmt.Fprintf(f.IO.Out, "\nLast events (pm2dock events --since 1h for more):\n")
+	if len(evs) == 0 {
+		fmt.Fprintln(f.IO.Out, "  none recorded")
+	}
+	for _, e := range evs {
+		fmt.Fprintln(f.IO.Out, "  "+e.Text())
+	}
+	return nil
 }
 
 func statusErr(rep status.Report, check bool) error {

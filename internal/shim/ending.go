@@ -11,6 +11,7 @@ import (
 
 	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/journal"
 	"github.com/pm2dock/pm2dock/internal/render"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
@@ -27,6 +28,7 @@ const drainWait = 3 * time.Second
 // the container running — the engine completes the stop on its own.
 func (s *Shim) stop(id string, evs <-chan events.Message, logsDone <-chan struct{}) error {
 	s.info("stopping container %s (grace %s)", render.ShortID(id), s.Service.StopGrace())
+	by := s.stopAsker() // now, while the pm2dock command that asked still holds its lock
 	ctx, cancel := context.WithTimeout(context.Background(), s.Service.StopGrace()+10*time.Second)
 	defer cancel()
 	stopped := make(chan error, 1)
@@ -47,6 +49,7 @@ func (s *Shim) stop(id string, evs <-chan events.Message, logsDone <-chan struct
 	zero := 0
 	s.st.ExitCode = &zero
 	s.save()
+	s.note(journal.Event{Kind: journal.Stop, By: by, Reason: fmt.Sprintf("stopped on request (grace %s)", s.Service.StopGrace())})
 	s.info("stopped")
 	return nil
 }
@@ -97,7 +100,7 @@ func (s *Shim) exited(id string, res container.WaitResponse, killedBy string, en
 	if s.Service.Job && f.ExitCode == 0 && !f.OOMKilled && killedBy == "" {
 		return s.completed(f.At)
 	}
-	return s.failed(f)
+	return s.failed(f, journal.ByEngine)
 }
 
 // completed records a job's success and ends the shim with exitcode.JobDone,
@@ -111,6 +114,8 @@ func (s *Shim) completed(at time.Time) error {
 	s.st.Phase, s.st.ExitCode, s.st.Consecutive, s.st.Hint = state.Completed, &code, 0, ""
 	s.st.Reason = fmt.Sprintf("completed: exited with code 0 after %s", ran)
 	s.save()
+	zero, no := 0, false
+	s.note(journal.Event{Kind: journal.Completed, ExitCode: &zero, OOMKilled: &no, By: journal.ByEngine, Reason: s.st.Reason})
 	s.info("job completed: container %s exited with code 0 after %s", c.Name, ran)
 	return exitcode.New(exitcode.JobDone, fmt.Errorf("%s %s", s.Service.Key, s.st.Reason), "")
 }
@@ -148,7 +153,7 @@ func (s *Shim) unhealthyTooLong(id string, logsDone <-chan struct{}) error {
 	}
 	drain(logsDone)
 	return s.failed(state.Failure{At: s.Now().UTC(), ExitCode: -1,
-		Reason: fmt.Sprintf("unhealthy for %s (restart.on_unhealthy)", d), LastLines: s.last.snapshot()})
+		Reason: fmt.Sprintf("unhealthy for %s (restart.on_unhealthy)", d), LastLines: s.last.snapshot()}, journal.ByPolicy)
 }
 
 func drain(done <-chan struct{}) {

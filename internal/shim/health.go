@@ -8,6 +8,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/events"
 
+	"github.com/pm2dock/pm2dock/internal/journal"
 	"github.com/pm2dock/pm2dock/internal/render"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
@@ -21,7 +22,7 @@ func (s *Shim) observe(st *container.State) {
 	if st.Health != nil {
 		health = string(st.Health.Status)
 	}
-	s.setHealth(health)
+	s.setHealth(health, st.Health)
 }
 
 // event handles one engine event; it returns who killed the container, if an
@@ -30,7 +31,7 @@ func (s *Shim) event(ev events.Message, killedBy string) string {
 	action := string(ev.Action)
 	switch {
 	case strings.HasPrefix(action, "health_status"):
-		s.setHealth(strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(action, "health_status"), ":")))
+		s.setHealth(strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(action, "health_status"), ":")), nil)
 	case action == "kill" && s.st.Phase != state.Stopping:
 		return "killed by docker kill or docker stop (signal " + ev.Actor.Attributes["signal"] + ")"
 	}
@@ -89,8 +90,9 @@ func react(from, to view) reaction {
 }
 
 // setHealth applies a health report: the phase it leads to, the state file,
-// and a line in `pm2 logs` on becoming ready or unhealthy.
-func (s *Shim) setHealth(health string) {
+// a line in `pm2 logs` and an event on becoming ready or unhealthy (with the
+// probe's output: from h when the report came with it, else inspected).
+func (s *Shim) setHealth(health string, h *container.Health) {
 	c := s.st.Container
 	phase := nextPhase(s.st.Phase, health)
 	if c.Health == health && phase == s.st.Phase {
@@ -106,8 +108,19 @@ func (s *Shim) setHealth(health string) {
 			what = "healthy"
 		}
 		s.info("ready (%s) after %s: container %s (%s)", what, now.Sub(s.start).Round(10*time.Millisecond), c.Name, render.ShortID(c.ID))
+		e := journal.Event{Kind: journal.Ready, By: journal.ByEngine, Reason: what}
+		if health == healthHealthy {
+			e.Kind, e.Output = journal.Healthy, s.probeOutput(h)
+			e.Reason = fmt.Sprintf("healthy after %s", now.Sub(s.start).Round(10*time.Millisecond))
+			if s.st.Phase == state.Unhealthy {
+				e.Reason = "healthy again"
+			}
+		}
+		s.note(e)
 	case phase == state.Unhealthy && s.st.Phase != state.Unhealthy:
 		fmt.Fprintf(s.Stderr, "[pm2dock] %s: container %s is unhealthy\n", s.Service.Key, c.Name)
+		s.note(journal.Event{Kind: journal.Unhealthy, By: journal.ByEngine, Output: s.probeOutput(h),
+			Reason: "the healthcheck fails"})
 	}
 	s.st.Phase = phase
 	s.save()

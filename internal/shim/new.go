@@ -13,6 +13,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/flock"
 	"github.com/pm2dock/pm2dock/internal/handoff"
+	"github.com/pm2dock/pm2dock/internal/journal"
 	"github.com/pm2dock/pm2dock/internal/logstore"
 	"github.com/pm2dock/pm2dock/internal/profile"
 	"github.com/pm2dock/pm2dock/internal/state"
@@ -108,8 +109,18 @@ func assemble(ctx context.Context, cfg Config) (*Shim, func(), error) {
 		Opts: logstore.WriterOptions{SegmentSize: p.Logs.SegmentSize}, Report: s.ReportStoreError}
 	store.Open() // a store that cannot open is reported and retried; supervision goes on
 	closers = append(closers, func() { store.Close() })
+	s.Journal = &journal.Writer{Dir: p.Logs.Dir, Service: svc.Key, Report: func(err error) {
+		if err != nil {
+			fmt.Fprintf(cfg.Stderr, "[pm2dock] %s: %v (supervision goes on; events are recorded again once it can write)\n", svc.Key, err)
+		} else {
+			fmt.Fprintf(cfg.Stderr, "[pm2dock] %s: event journal: writing again\n", svc.Key)
+		}
+	}}
+	closers = append(closers, func() { s.Journal.Close() })
 	policy := logstore.Policy{MaxAge: p.Logs.MaxAge, MaxSize: p.Logs.MaxSize}
-	s.Sink, s.Prune = store, func(now time.Time) error { return store.Prune(policy, now) }
+	s.Sink, s.Prune = store, func(now time.Time) error {
+		return errors.Join(store.Prune(policy, now), s.Journal.Prune(policy, now))
+	}
 	if cfg.Alert != nil {
 		s.Alert = cfg.Alert(p)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pm2dock/pm2dock/internal/alert"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/journal"
 	"github.com/pm2dock/pm2dock/internal/profile"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
@@ -95,7 +96,7 @@ func (s *Shim) backoff(ctx context.Context) error {
 
 // failed records an unexpected end and decides: PM2 restarts (exit 1), or the
 // failures within the window exceed restart.max — a crash loop (exit 5, alert).
-func (s *Shim) failed(f state.Failure) error {
+func (s *Shim) failed(f state.Failure, by journal.By) error {
 	r := s.Service.Restart
 	s.st.Failures = append(Within(s.st.Failures, r.Window, f.At), f)
 	if len(s.st.Failures) > maxFailures {
@@ -103,6 +104,7 @@ func (s *Shim) failed(f state.Failure) error {
 	}
 	s.st.Consecutive++
 	s.st.LastFailure = &f
+	s.noteFailure(f, by)
 	n := len(s.st.Failures)
 	if n <= r.Max {
 		s.st.Fail(exitcode.New(exitcode.Error, errors.New(f.Reason), ""))
@@ -116,6 +118,11 @@ func (s *Shim) failed(f state.Failure) error {
 	s.st.Fail(err)
 	s.raise(alert.CrashLoop, reason, f.ExitCode, &f)
 	s.save()
+	e := journal.Event{Kind: journal.CrashLoop, Reason: reason, OOMKilled: &f.OOMKilled, By: journal.ByPolicy}
+	if f.ExitCode >= 0 {
+		e.ExitCode = &f.ExitCode
+	}
+	s.note(e)
 	return err
 }
 

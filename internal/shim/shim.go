@@ -18,6 +18,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/compose"
 	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/journal"
 	"github.com/pm2dock/pm2dock/internal/profile"
 	"github.com/pm2dock/pm2dock/internal/render"
 	"github.com/pm2dock/pm2dock/internal/state"
@@ -41,9 +42,12 @@ type Shim struct {
 	Stderr io.Writer
 	Now    func() time.Time
 	PM2    *PM2Channel // the container's figures as PM2 custom metrics (nil: none)
+	// Journal records the service's events (nil: none).
+	Journal *journal.Writer
 
 	parent     int                         // the PM2 daemon's pid when the shim started
 	unfinished string                      // a job's container the previous shim left running
+	by         journal.By                  // who asked for this shim's run (asker)
 	figures    atomic.Pointer[state.Stats] // the latest sample (followStats)
 	st         state.File
 	last       ring
@@ -83,7 +87,10 @@ func (s *Shim) Run(ctx context.Context) error {
 	s.parent = os.Getppid()
 	s.st = state.File{Service: s.Service.Key, Phase: state.Preflight, ShimPID: os.Getpid(), ShimStartedAt: s.start}
 	prev, _ := s.Profile.StateDir.Read(s.Service.Key)
-	if reset := s.loadHistory(prev); !reset && s.Service.Job && prev != nil && prev.Phase != state.Completed && prev.Container != nil {
+	reset := s.loadHistory(prev)
+	s.by = asker(reset, prev)
+	s.noteArrival(prev)
+	if !reset && s.Service.Job && prev != nil && prev.Phase != state.Completed && prev.Container != nil {
 		s.unfinished = prev.Container.ID // a job whose shim ended before it did (see bringUp)
 	}
 	s.save()
@@ -108,6 +115,8 @@ func (s *Shim) bringUp(ctx context.Context) (*container.Summary, bool, error) {
 	}
 	if c := engine.Running(cs); c != nil {
 		s.info("adopting running container %s (%s)", engine.Name(*c), render.ShortID(c.ID))
+		s.note(journal.Event{Kind: journal.Adopt, By: s.by,
+			Reason: fmt.Sprintf("adopted running container %s (%s)", engine.Name(*c), render.ShortID(c.ID))})
 		return c, true, nil
 	}
 	// A job that finished while no shim watched it (its shim was killed, or
@@ -125,6 +134,7 @@ func (s *Shim) bringUp(ctx context.Context) (*container.Summary, bool, error) {
 	}
 	s.st.Phase = state.Starting
 	s.save()
+	s.noteStart()
 	if err := s.Compose.Up(ctx, svc.Compose, s.restartOverride()...); err != nil {
 		return nil, false, s.upError(ctx, err)
 	}
@@ -188,6 +198,10 @@ func (s *Shim) fail(err error) error {
 		s.raise(alert.PortConflict, s.st.Reason, c, nil)
 	}
 	s.save()
+	if s.st.Code() != exitcode.EngineDown { // lostEngine noted that
+		s.note(journal.Event{Kind: journal.Exit, By: journal.ByEngine,
+			Reason: fmt.Sprintf("%s (pm2dock exit %d)", s.st.Reason, s.st.Code())})
+	}
 	fmt.Fprintf(s.Stderr, "[pm2dock] %s failed: %v\n", s.Service.Key, err)
 	return err
 }
@@ -211,6 +225,7 @@ func (s *Shim) stopAll() error {
 	zero := 0
 	s.st.ExitCode = &zero
 	s.save()
+	s.note(journal.Event{Kind: journal.Stop, By: s.stopAsker(), Reason: "stopped on request while starting"})
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -150,8 +151,12 @@ func inspect(ctx context.Context, e *engine.Engine, s container.Summary, now tim
 	}
 	st := res.Container.State
 	c.State, c.PID, c.ExitCode, c.OOMKilled = string(st.Status), st.Pid, st.ExitCode, st.OOMKilled
-	if st.Health != nil {
-		c.Health = string(st.Health.Status)
+	if h := st.Health; h != nil {
+		c.Health = string(h.Status)
+		if h.Status == container.Unhealthy && len(h.Log) > 0 && h.Log[len(h.Log)-1] != nil {
+			out := strings.TrimSpace(h.Log[len(h.Log)-1].Output)
+			c.HealthOutput = &out
+		}
 	}
 	if res.Container.Config != nil {
 		c.Image = res.Container.Config.Image

@@ -68,6 +68,9 @@ type Container struct {
 	CPUPercent    *float64 `json:"cpu_percent"`
 	MemBytes      *int64   `json:"mem_bytes"`
 	MemLimitBytes *int64   `json:"mem_limit_bytes"`
+	// HealthOutput is the last health probe's output while the container is
+	// unhealthy (null otherwise): what the probe said when it failed.
+	HealthOutput *string `json:"health_output"`
 }
 
 // Failure is the last unexpected end (or failed start) of the service.

@@ -83,6 +83,15 @@ func TestCrashLoopStopsAfterMaxRestartsAndAlertsOnce(t *testing.T) {
 		f.ExitCode != 3 || len(f.LastLines) == 0 || f.ShimExitCode == nil || *f.ShimExitCode != 5 {
 		t.Errorf("status %+v / last failure %+v, want crash-loop with exit code 3, its last lines, shim exit code 5", rows["app"], f)
 	}
+	// The journal tells the loop: the person's start, three exits with the
+	// container's code and the policy's restarts, the crash loop with the code.
+	evs := e.events("app")
+	if got, want := kinds(evs), "start/user exit/engine restart/policy exit/engine restart/policy exit/engine restart/policy exit/engine crash-loop/policy"; got != want {
+		t.Errorf("events %s\nwant   %s", got, want)
+	}
+	if cl := has(evs, "crash-loop"); cl == nil || cl.ExitCode == nil || *cl.ExitCode != 3 || !strings.Contains(*cl.Reason, "crash loop: 4 failures") {
+		t.Errorf("crash-loop event %+v, want the container's exit code 3 and the verdict", cl)
+	}
 	time.Sleep(10 * time.Second)
 	if again := e.PM2.App("app"); again.PM2Env.RestartTime != app.PM2Env.RestartTime {
 		t.Errorf("PM2 kept restarting: %d → %d", app.PM2Env.RestartTime, again.PM2Env.RestartTime)

@@ -22,11 +22,12 @@ type statusRow struct {
 		LastStart *time.Time `json:"last_start"`
 	} `json:"pm2"`
 	Container *struct {
-		ID        string     `json:"id"`
-		State     string     `json:"state"`
-		Health    string     `json:"health"`
-		StartedAt *time.Time `json:"started_at"`
-		ExitCode  int        `json:"exit_code"`
+		ID           string     `json:"id"`
+		State        string     `json:"state"`
+		Health       string     `json:"health"`
+		StartedAt    *time.Time `json:"started_at"`
+		ExitCode     int        `json:"exit_code"`
+		HealthOutput *string    `json:"health_output"`
 	} `json:"container"`
 	LastFailure *struct {
 		ExitCode     int      `json:"exit_code"`

@@ -86,3 +86,37 @@ func benchStatus(w *workspace) (row, error) {
 	return row{name: "status, 10 services", ours: ms(mo), base: ms(mb) + " (jlist+compose ps)",
 		ratio: fmt.Sprintf("%.2f", float64(mo)/float64(mb)), note: fmt.Sprintf("median of %d; goal ≤ 0.25", *sruns)}, nil
 }
+
+// benchStatusVsStats compares status (with the containers' CPU and memory,
+// which the shims sample) with `docker stats --no-stream` of the same ten
+// containers, the peer that asks the engine for one sample per call.
+func benchStatusVsStats(w *workspace) (row, error) {
+	if _, _, err := w.run(w.bin, "start"); err != nil {
+		return row{}, err
+	}
+	_, ids, err := w.run("docker", "compose", "ps", "-q")
+	if err != nil {
+		return row{}, err
+	}
+	stats := append([]string{"stats", "--no-stream"}, strings.Fields(string(ids))...)
+	time.Sleep(2 * time.Second) // every shim has a fresh sample
+	var ours, base []time.Duration
+	for i := 0; i < *sruns; i++ {
+		d, out, err := w.run(w.bin, "status", "--json")
+		if err != nil {
+			return row{}, err
+		}
+		if strings.Count(string(out), `"cpu_percent": null`) > 0 {
+			return row{}, fmt.Errorf("status --json without figures:\n%s", out)
+		}
+		ours = append(ours, d)
+		d, _, err = w.run("docker", stats...)
+		if err != nil {
+			return row{}, err
+		}
+		base = append(base, d)
+	}
+	mo, mb := median(ours), median(base)
+	return row{name: "status with CPU/mem, 10", ours: ms(mo), base: ms(mb) + " (docker stats --no-stream)",
+		ratio: fmt.Sprintf("%.2f", float64(mo)/float64(mb)), note: fmt.Sprintf("median of %d; goal ≤ 0.1", *sruns)}, nil
+}
