@@ -47,6 +47,11 @@ func TestFaultDockerdRestart(t *testing.T) {
 	if after := e.Running("app"); after.State.StartedAt == before.State.StartedAt {
 		t.Fatalf("the container was not restarted (started %s): did the engine restart?", after.State.StartedAt)
 	}
+	// The journal says the engine went away and came back, and counts no exit.
+	if evs := kinds(e.events("app")); !strings.Contains(evs, "engine-down/engine") || !strings.Contains(evs, "engine-up/engine") ||
+		strings.Contains(evs, "exit/") {
+		t.Errorf("events %s, want engine-down then engine-up and no exit", evs)
+	}
 	e.invariants("app", "app", "running")
 	faultRow(t, "dockerd restarted under an attached shim", recovered, 0)
 }

@@ -71,6 +71,16 @@ func kinds(recs []eventRecord) string {
 	return strings.Join(w, " ")
 }
 
+func count(recs []eventRecord, event string) int {
+	n := 0
+	for _, r := range recs {
+		if r.Event == event {
+			n++
+		}
+	}
+	return n
+}
+
 func has(recs []eventRecord, event string) *eventRecord {
 	for i := range recs {
 		if recs[i].Event == event {
@@ -123,15 +133,20 @@ func TestEventJournalTellsTheServicesHistory(t *testing.T) {
 		t.Errorf("restart event %+v, want the restart policy's", re)
 	}
 
+	healthy := func(n int) func() bool {
+		return func() bool { return count(e.events("app"), "healthy") == n }
+	}
+	eventually(t, 20*time.Second, "healthy after the restart", healthy(2))
+
 	// A person's stop, then PM2 alone: `pm2 start app` and `pm2 stop app`.
 	e.MustRun("stop", "app")
 	e.PM2.Run("start", "app")
-	eventually(t, 20*time.Second, "PM2's start", func() bool { return strings.Count(kinds(e.events("app")), "start/pm2") == 1 })
+	eventually(t, 20*time.Second, "healthy after PM2's start", healthy(3))
 	e.PM2.Run("stop", "app")
 	e.NoneRunning()
 	recs = e.events("app")
 	got := kinds(recs)
-	for _, want := range []string{"stop/user start/pm2", "start/pm2 healthy/engine"} {
+	for _, want := range []string{"restart/policy healthy/engine", "stop/user start/pm2 healthy/engine"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("events %s, want %q in them", got, want)
 		}

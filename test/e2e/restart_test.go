@@ -145,6 +145,9 @@ func TestOOMKilledReason(t *testing.T) {
 	if !strings.Contains(r.LastFailure.Reason, "OOM killed (memory limit 64 MiB)") {
 		t.Fatalf("last failure %q, want the OOM reason with the limit", r.LastFailure.Reason)
 	}
+	if ex := has(e.events("hog"), "exit"); ex == nil || ex.OOMKilled == nil || !*ex.OOMKilled || ex.ExitCode == nil || *ex.ExitCode != 137 {
+		t.Errorf("exit event %+v, want exit code 137 and oom_killed true", ex)
+	}
 }
 
 func TestOnUnhealthyRestartsTheContainer(t *testing.T) {

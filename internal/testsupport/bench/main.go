@@ -66,9 +66,9 @@ func main() {
 		rows = append(rows, rs...)
 		fmt.Fprintf(os.Stderr, "bench: %s done\n", rs[0].name)
 	}
-	fmt.Printf("%-22s %-16s %-26s %-16s %s\n", "measure", "pm2dock", "baseline", "ratio/diff", "note")
+	fmt.Printf("%-26s %-20s %-36s %-12s %s\n", "measure", "pm2dock", "baseline", "ratio/diff", "note")
 	for _, r := range rows {
-		fmt.Printf("%-22s %-16s %-26s %-16s %s\n", r.name, r.ours, r.base, r.ratio, r.note)
+		fmt.Printf("%-26s %-20s %-36s %-12s %s\n", r.name, r.ours, r.base, r.ratio, r.note)
 	}
 }
 
