@@ -3,7 +3,7 @@
 // start, adoption, readiness, health changes with the probe's output, exits
 // with their exit code and OOM flag, completions, restarts, crash loops,
 // stops, the engine going away and coming back — with its reason and who
-// asked, and `pm2dock events`, `status -v` and the dashboard read it by time.
+// asked, and `pm2dock events` and `status -v` read it by time.
 //
 // # Layout
 //

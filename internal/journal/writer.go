@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -58,10 +59,8 @@ func (j *Writer) append(e Event) error {
 			return err
 		}
 	}
-	if err := j.w.Append(rec); err != nil {
-		return err
-	}
-	return j.w.Flush()
+	err = j.w.Append(rec) // may report an earlier segment's close, with this record buffered
+	return errors.Join(err, j.w.Flush())
 }
 
 func (j *Writer) report(err error) {

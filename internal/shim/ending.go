@@ -88,7 +88,10 @@ func (s *Shim) exited(id string, res container.WaitResponse, killedBy string, en
 			if engineWentAway() || !s.engineAnswers(5*time.Second) {
 				f.Reason = "stopped by the Docker engine shutting down (engine restarted)"
 				s.st.LastFailure = &f
-				return s.lostEngine(context.Background(), fmt.Errorf("container %s stopped as the engine shut down", render.ShortID(id)))
+				// Exit 7 even when the engine answers again already: the
+				// next shim comes for the engine, not for a failure.
+				return s.lostEngine(context.Background(), exitcode.Errorf(exitcode.EngineDown,
+					"container %s stopped as the engine shut down", render.ShortID(id)))
 			}
 		}
 	} else if client.IsErrConnectionFailed(err) || engineWentAway() || !s.engineAnswers(0) {

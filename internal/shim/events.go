@@ -19,24 +19,39 @@ import (
 // per transition, with who asked. Who asked for this shim's run is decided
 // once, from what the previous shim left (see asker).
 
-// note records e, stamped now, with the container's health when it has one.
+// note records e, stamped now; an event about health carries the
+// container's health word (the end of a container says nothing of it).
 func (s *Shim) note(e journal.Event) {
 	e.TS = s.Now().UTC()
-	if e.Health == "" && s.st.Container != nil {
-		e.Health = s.st.Container.Health
+	switch e.Kind {
+	case journal.Ready, journal.Healthy, journal.Unhealthy:
+		if e.Health == "" && s.st.Container != nil {
+			e.Health = s.st.Container.Health
+		}
 	}
 	s.Journal.Record(e)
 }
 
+// noteEngineDown records the engine going away, once per shim: every path
+// that ends a shim with exit 7 reaches it.
+func (s *Shim) noteEngineDown(reason string) {
+	if s.downNoted {
+		return
+	}
+	s.downNoted = true
+	s.note(journal.Event{Kind: journal.EngineDown, By: journal.ByEngine, Reason: reason})
+}
+
 // asker is who started this shim: a person's pm2dock start or restart (it
-// left a reset marker), the restart policy (the previous shim reported a
-// failure and exited 1, so PM2 restarted it), or PM2 alone (pm2 start or
-// restart, resurrect, a killed shim brought back).
+// left a reset marker), the restart policy (the previous shim recorded a
+// failure of the container and exited 1, so PM2 restarted it), or PM2 alone
+// (pm2 start or restart, resurrect, a killed shim brought back, a shim that
+// exited 1 without a failure of the container).
 func asker(reset bool, prev *state.File) journal.By {
 	switch {
 	case reset:
 		return journal.ByUser
-	case prev != nil && prev.Phase == state.Exited && prev.Code() == exitcode.Error:
+	case prev != nil && prev.Phase == state.Exited && prev.Code() == exitcode.Error && prev.Consecutive > 0:
 		return journal.ByPolicy
 	}
 	return journal.ByPM2
@@ -95,7 +110,7 @@ func (s *Shim) probeOutput(h *container.Health) string {
 			h = r.Container.State.Health
 		}
 	}
-	if h == nil || len(h.Log) == 0 {
+	if h == nil || len(h.Log) == 0 || h.Log[len(h.Log)-1] == nil {
 		return ""
 	}
 	return strings.TrimSpace(h.Log[len(h.Log)-1].Output)

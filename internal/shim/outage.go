@@ -9,7 +9,6 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/pm2dock/pm2dock/internal/engine"
-	"github.com/pm2dock/pm2dock/internal/journal"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
@@ -48,7 +47,7 @@ func (s *Shim) lostEngine(ctx context.Context, err error) error {
 	}
 	down := engine.Unreachable(s.Engine.DaemonHost(), perr)
 	s.st.Reason = "Docker engine unreachable (restarting?): " + perr.Error()
-	s.note(journal.Event{Kind: journal.EngineDown, By: journal.ByEngine, Reason: s.st.Reason})
+	s.noteEngineDown(s.st.Reason)
 	fmt.Fprintf(s.Stderr, "[pm2dock] %s: %s; retrying in %s\n", s.Service.Key, s.st.Reason, EngineRetryDelay)
 	EngineDownWait(ctx)
 	return s.fail(down)

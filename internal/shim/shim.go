@@ -48,6 +48,7 @@ type Shim struct {
 	parent     int                         // the PM2 daemon's pid when the shim started
 	unfinished string                      // a job's container the previous shim left running
 	by         journal.By                  // who asked for this shim's run (asker)
+	downNoted  bool                        // the engine-down event of this shim is recorded
 	figures    atomic.Pointer[state.Stats] // the latest sample (followStats)
 	st         state.File
 	last       ring
@@ -198,7 +199,9 @@ func (s *Shim) fail(err error) error {
 		s.raise(alert.PortConflict, s.st.Reason, c, nil)
 	}
 	s.save()
-	if s.st.Code() != exitcode.EngineDown { // lostEngine noted that
+	if s.st.Code() == exitcode.EngineDown {
+		s.noteEngineDown(s.st.Reason)
+	} else {
 		s.note(journal.Event{Kind: journal.Exit, By: journal.ByEngine,
 			Reason: fmt.Sprintf("%s (pm2dock exit %d)", s.st.Reason, s.st.Code())})
 	}
@@ -209,6 +212,7 @@ func (s *Shim) fail(err error) error {
 // stopAll stops every container of the service (used when a stop request
 // arrives before the shim knows its container) and returns nil (exit 0).
 func (s *Shim) stopAll() error {
+	by := s.stopAsker() // now, while the pm2dock command that asked still holds its lock
 	ctx, cancel := context.WithTimeout(context.Background(), s.Service.StopGrace()+10*time.Second)
 	defer cancel()
 	s.st.Phase = state.Stopping
@@ -225,7 +229,7 @@ func (s *Shim) stopAll() error {
 	zero := 0
 	s.st.ExitCode = &zero
 	s.save()
-	s.note(journal.Event{Kind: journal.Stop, By: s.stopAsker(), Reason: "stopped on request while starting"})
+	s.note(journal.Event{Kind: journal.Stop, By: by, Reason: "stopped on request while starting"})
 	return nil
 }
 

@@ -29,6 +29,13 @@ func namesakeErr(key, ns string, other *rpc.Process) error {
 
 // stopApp stops the profile's app of key (by pm_id; see pm2.CLI.Stop).
 func (s *Stack) stopApp(ctx context.Context, key string) error {
+	// Under the service's lock, as every pm2dock stop: the shim tells a
+	// pm2dock command's stop from PM2's own by it (its journal's "by").
+	unlock, err := lock(ctx, s.Profile.StateDir, key)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	procs, err := s.PM2.Apps(ctx)
 	if err != nil {
 		return err
