@@ -4,14 +4,22 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 BIN := bin/pm2dock
+# The one version number: pm2dock version, and every npm package (scripts/npm-pack.sh).
+VERSION := $(shell cat VERSION)
+LDFLAGS := -X github.com/pm2dock/pm2dock/internal/buildinfo.Version=$(VERSION)
 E2E_TIMEOUT ?= 30m
 
-.PHONY: all build provision images test lint unit fuzz-short e2e cross clean demo bench fuzz faults
+.PHONY: all build npm provision images test lint unit fuzz-short e2e cross clean demo bench fuzz faults
 
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/pm2dock
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/pm2dock
+
+# npm packages into dist/npm/: pm2dock (launcher, Nx plugin, PM2 helper) and
+# @pm2dock/<os>-<cpu> per platform, cross-built (README "Install").
+npm:
+	scripts/npm-pack.sh dist/npm
 
 provision:
 	scripts/provision.sh

@@ -18,8 +18,9 @@ import (
 // InitOptions are the inputs of `pm2dock init`.
 type InitOptions struct {
 	Force   bool   // replace an existing pm2dock.yaml (and, with Nx, same-named foreign targets)
-	Nx      bool   // also create or update the Nx project.json
-	Project string // Nx project name when creating project.json
+	Nx      bool   // also register pm2dock's Nx plugin in nx.json
+	Project bool   // with Nx: explicit targets in project.json instead of the plugin
+	Name    string // Nx project name when creating project.json
 	PM2Dock string // the pm2dock path the Nx targets record
 }
 
@@ -27,7 +28,7 @@ type InitOptions struct {
 func NewCmdInit(f *Factory, runF func(*InitOptions) error) *cobra.Command {
 	opts := &InitOptions{}
 	cmd := &cobra.Command{
-		Use:   "init [--nx [--project NAME] [--pm2dock PATH]] [--force]",
+		Use:   "init [--nx [--project-json [--project NAME] [--pm2dock PATH]]] [--force]",
 		Short: "Write a commented pm2dock.yaml from the compose project, and Nx targets with --nx",
 		Long:  initHelp(),
 		Args:  usageArgs(cobra.NoArgs),
@@ -39,8 +40,9 @@ func NewCmdInit(f *Factory, runF func(*InitOptions) error) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "replace an existing pm2dock.yaml; with --nx also replace same-named targets pm2dock did not generate")
-	cmd.Flags().BoolVar(&opts.Nx, "nx", false, "also create or update project.json (Nx targets) in the folder")
-	cmd.Flags().StringVar(&opts.Project, "project", "", "Nx project name when creating project.json (default "+scaffold.DefaultProject+")")
+	cmd.Flags().BoolVar(&opts.Nx, "nx", false, "also register pm2dock's Nx plugin (pm2dock/nx) in the workspace's nx.json")
+	cmd.Flags().BoolVar(&opts.Project, "project-json", false, "with --nx: write explicit targets into project.json instead")
+	cmd.Flags().StringVar(&opts.Name, "project", "", "Nx project name when creating project.json (default "+scaffold.DefaultProject+")")
 	cmd.Flags().StringVar(&opts.PM2Dock, "pm2dock", "", "pm2dock path the Nx targets run, relative to the workspace root (default: see above)")
 	return cmd
 }
@@ -55,12 +57,19 @@ comments, require_env for variables compose requires (${VAR:?}), and every other
 setting commented out at its default. An existing pm2dock.yaml is never replaced
 without --force (exit 2).
 
-With --nx, also create or update project.json in that folder, a project of the Nx
-workspace around it (nearest nx.json). Its nx:run-commands targets, all uncached:
-  start stop restart status logs prune   the whole stack; what you type after the
+With --nx, also register pm2dock's Nx plugin in the workspace's nx.json (nearest
+nx.json at or above the folder; the pm2dock npm package must be installed there:
+npm i -D pm2dock). The plugin infers, for every folder with a pm2dock.yaml, the
+targets below, running the platform's native pm2dock binary; nothing is written
+into the folder, and targets a project.json defines win.
+
+With --nx --project-json, write those targets into project.json in that folder
+instead (created, or updated in place). Its nx:run-commands targets, all uncached:
+  start stop restart status logs events wait prune
+                                         the whole stack; what you type after the
                                          target reaches pm2dock:
                                          nx run services:logs db --since=1h
-  start-SVC stop-SVC restart-SVC status-SVC logs-SVC
+  start-SVC stop-SVC restart-SVC status-SVC logs-SVC events-SVC wait-SVC
                                          one service; name "services:start-SVC"
                                          in another project's dependsOn
 start and restart are not continuous: they exit once the services are healthy.
@@ -132,8 +141,10 @@ func initUsage(f *Factory, opts *InitOptions) error {
 	case f.File != "":
 		return exitcode.New(exitcode.Usage, errors.New("init writes pm2dock.yaml into a folder; -f/--file does not apply"),
 			"pass --dir FOLDER instead")
-	case !opts.Nx && (opts.Project != "" || opts.PM2Dock != ""):
-		return exitcode.New(exitcode.Usage, errors.New("--project and --pm2dock only apply with --nx"), "add --nx")
+	case !opts.Nx && (opts.Name != "" || opts.PM2Dock != "" || opts.Project):
+		return exitcode.New(exitcode.Usage, errors.New("--project-json, --project and --pm2dock only apply with --nx"), "add --nx")
+	case !opts.Project && (opts.Name != "" || opts.PM2Dock != ""):
+		return exitcode.New(exitcode.Usage, errors.New("--project and --pm2dock only apply with --project-json (the plugin names the project and finds pm2dock itself)"), "add --project-json")
 	}
 	return nil
 }
@@ -157,30 +168,57 @@ func writeProfile(ctx context.Context, f *Factory, dir string, force bool) error
 }
 
 func initNx(ctx context.Context, f *Factory, dir, profilePath string, opts *InitOptions) error {
-	keys, err := scaffold.ProfileKeys(profilePath)
-	if err != nil {
-		return err
-	}
-	if len(keys) == 0 { // the profile lists none: every compose service, by its own name
-		stack, err := scaffold.LoadStack(ctx, dir, f.Environ())
+	if !opts.Project {
+		ws, err := scaffold.WorkspaceRoot(dir)
 		if err != nil {
 			return err
 		}
-		for _, s := range stack.Services {
-			keys = append(keys, s.Key)
+		res, err := scaffold.RegisterNxPlugin(ws)
+		if err != nil {
+			return err
 		}
+		verb := "registered the Nx plugin " + scaffold.NxPlugin + " in"
+		if !res.Changed {
+			verb = "the Nx plugin " + scaffold.NxPlugin + " is registered already in"
+		}
+		fmt.Fprintf(f.IO.Out, "%s %s\nnext: npx nx show project %s --json   (the inferred targets; npx nx run %s:start)\n",
+			verb, displayPath(f, res.Path), filepath.Base(dir), filepath.Base(dir))
+		return nil
+	}
+	keys, err := stackKeys(ctx, f, dir, profilePath)
+	if err != nil {
+		return err
 	}
 	exe, err := f.Executable()
 	if err != nil {
 		return fmt.Errorf("init: locate this executable: %w", err)
 	}
-	res, err := scaffold.WriteNxProject(scaffold.NxOptions{Dir: dir, Project: opts.Project, PM2Dock: opts.PM2Dock,
+	res, err := scaffold.WriteNxProject(scaffold.NxOptions{Dir: dir, Project: opts.Name, PM2Dock: opts.PM2Dock,
 		Exe: exe, Keys: keys, Force: opts.Force})
 	if err != nil {
 		return err
 	}
 	printNx(f, res, keys)
 	return nil
+}
+
+// stackKeys are the service keys of the profile at profilePath, or, when it
+// lists none, of every compose service by its own name.
+func stackKeys(ctx context.Context, f *Factory, dir, profilePath string) ([]string, error) {
+	keys, err := scaffold.ProfileKeys(profilePath)
+	if err != nil {
+		return nil, err
+	}
+	if len(keys) == 0 { // the profile lists none: every compose service, by its own name
+		stack, err := scaffold.LoadStack(ctx, dir, f.Environ())
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range stack.Services {
+			keys = append(keys, s.Key)
+		}
+	}
+	return keys, nil
 }
 
 func printNx(f *Factory, res *scaffold.NxResult, keys []string) {

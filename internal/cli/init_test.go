@@ -14,8 +14,8 @@ func TestInitFlagsReachOptions(t *testing.T) {
 	io, _, _ := iostreams.Test()
 	var got *InitOptions
 	cmd := NewCmdInit(NewFactory(io), func(o *InitOptions) error { got = o; return nil })
-	cmd.SetArgs([]string{"--nx", "--project", "infra", "--pm2dock", "tools/pm2dock", "--force"})
-	if err := cmd.Execute(); err != nil || got == nil || !got.Nx || !got.Force || got.Project != "infra" || got.PM2Dock != "tools/pm2dock" {
+	cmd.SetArgs([]string{"--nx", "--project-json", "--project", "infra", "--pm2dock", "tools/pm2dock", "--force"})
+	if err := cmd.Execute(); err != nil || got == nil || !got.Nx || !got.Project || !got.Force || got.Name != "infra" || got.PM2Dock != "tools/pm2dock" {
 		t.Fatalf("err %v, options %+v", err, got)
 	}
 }
@@ -50,7 +50,7 @@ func TestInitWritesTheProfileOnceAndTheNxProjectIdempotently(t *testing.T) {
 	if code, _, errOut := runInit(t, ws, "--dir", svc); code != 2 || !strings.Contains(errOut, "--force") {
 		t.Fatalf("second init: exit %d, %s; want 2 suggesting --force", code, errOut)
 	}
-	code, out, errOut := runInit(t, ws, "--dir", svc, "--nx")
+	code, out, errOut := runInit(t, ws, "--dir", svc, "--nx", "--project-json")
 	if code != 0 || !strings.Contains(out, "kept") || !strings.Contains(out, "created") || !strings.Contains(out, "bin/pm2dock") {
 		t.Fatalf("init --nx: exit %d\n%s%s", code, out, errOut)
 	}
@@ -58,7 +58,7 @@ func TestInitWritesTheProfileOnceAndTheNxProjectIdempotently(t *testing.T) {
 	if !strings.Contains(string(pj), `"start-db": {`) || !strings.Contains(string(pj), `"command": "bin/pm2dock --dir=services start db"`) {
 		t.Fatalf("project.json lacks start-db:\n%s", pj)
 	}
-	if code, out, _ := runInit(t, ws, "--dir", svc, "--nx"); code != 0 || !strings.Contains(out, "unchanged") {
+	if code, out, _ := runInit(t, ws, "--dir", svc, "--nx", "--project-json"); code != 0 || !strings.Contains(out, "unchanged") {
 		t.Fatalf("second init --nx: exit %d\n%s", code, out)
 	}
 	if again, _ := os.ReadFile(filepath.Join(svc, "pm2dock.yaml")); string(again) != string(profile) {
@@ -70,11 +70,12 @@ func TestInitUsageErrorsExit2(t *testing.T) {
 	ws, svc := initWorkspace(t)
 	os.Remove(filepath.Join(ws, "nx.json"))
 	for _, args := range [][]string{
-		{"--dir", svc, "--nx"},             // no nx.json
-		{"--dir", svc, "--project", "x"},   // --project without --nx
-		{"--dir", svc, "-f", "other.yaml"}, // -f does not apply
-		{"--dir", t.TempDir()},             // no compose file
-		{"--dir", svc, "extra"},            // no arguments
+		{"--dir", svc, "--nx"},                   // no nx.json
+		{"--dir", svc, "--project", "x"},         // --project without --nx
+		{"--dir", svc, "--nx", "--project", "x"}, // --project without --project-json
+		{"--dir", svc, "-f", "other.yaml"},       // -f does not apply
+		{"--dir", t.TempDir()},                   // no compose file
+		{"--dir", svc, "extra"},                  // no arguments
 	} {
 		if code, _, errOut := runInit(t, ws, args...); code != 2 || !strings.Contains(errOut, "→") {
 			t.Errorf("%v: exit %d, %q; want 2 with a hint", args, code, errOut)
@@ -82,5 +83,31 @@ func TestInitUsageErrorsExit2(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(svc, "pm2dock.yaml")); err == nil {
 		t.Error("a failed init --nx wrote pm2dock.yaml")
+	}
+}
+
+func TestInitNxRegistersThePluginOnceItIsInstalled(t *testing.T) {
+	ws, svc := initWorkspace(t)
+	code, _, errOut := runInit(t, ws, "--dir", svc, "--nx")
+	if code != 2 || !strings.Contains(errOut, "npm i -D pm2dock") || !strings.Contains(errOut, "--project-json") {
+		t.Fatalf("init --nx without the npm package: exit %d, %q; want 2 saying how to install it", code, errOut)
+	}
+	if nx, _ := os.ReadFile(filepath.Join(ws, "nx.json")); string(nx) != "{}\n" {
+		t.Fatalf("nx.json changed by a refused init: %s", nx)
+	}
+	os.MkdirAll(filepath.Join(ws, "node_modules", "pm2dock"), 0o755)
+	os.WriteFile(filepath.Join(ws, "node_modules", "pm2dock", "nx.js"), nil, 0o644)
+	if code, out, errOut := runInit(t, ws, "--dir", svc, "--nx"); code != 0 || !strings.Contains(out, "registered the Nx plugin pm2dock/nx") {
+		t.Fatalf("init --nx: exit %d\n%s%s", code, out, errOut)
+	}
+	want := "{\n  \"plugins\": [\n    {\n      \"plugin\": \"pm2dock/nx\"\n    }\n  ]\n}\n"
+	if nx, _ := os.ReadFile(filepath.Join(ws, "nx.json")); string(nx) != want {
+		t.Fatalf("nx.json\n%s\nwant\n%s", nx, want)
+	}
+	if code, out, _ := runInit(t, ws, "--dir", svc, "--nx"); code != 0 || !strings.Contains(out, "registered already") {
+		t.Fatalf("second init --nx: exit %d\n%s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(svc, "project.json")); err == nil {
+		t.Error("init --nx wrote project.json; the plugin infers the targets")
 	}
 }

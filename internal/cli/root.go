@@ -8,12 +8,15 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/iostreams"
+	"github.com/pm2dock/pm2dock/internal/profile"
 )
 
 // Main runs pm2dock with args and returns its exit code.
@@ -60,7 +63,7 @@ container gracefully, status joins PM2 with container health, logs are kept and
 queryable by time.`,
 		SilenceErrors:     true,
 		SilenceUsage:      true,
-		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: false},
 		PersistentPreRun:  func(*cobra.Command, []string) { *parsed = true },
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -82,10 +85,42 @@ queryable by time.`,
 		NewCmdInit(f, nil),
 		NewCmdLogs(f, nil),
 		NewCmdEvents(f, nil),
+		NewCmdWait(f, nil),
+		NewCmdNxTargets(f),
 		NewCmdPrune(f, nil),
 		NewCmdDeliverAlert(f),
 	)
+	for _, c := range root.Commands() { // SERVICE words complete from the profile
+		if strings.Contains(c.Use, "SERVICE") {
+			c.ValidArgsFunction = f.completeServices
+		}
+	}
+	root.RegisterFlagCompletionFunc("service", f.completeServices)
 	return root, parsed
+}
+
+// completeServices offers the profile's service keys not typed yet: from
+// pm2dock.yaml alone when it lists them (no compose load on every Tab), else
+// the compose project's services.
+func (f *Factory) completeServices(c *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	var keys []string
+	if dir, err := f.dir(); err == nil {
+		if p, err := profile.Peek(profile.Options{File: f.File, Dir: dir, Env: f.Environ()}); err == nil {
+			keys = p.Keys
+		}
+	}
+	if keys == nil {
+		if p, err := f.ProfileView(c.Context()); err == nil {
+			keys = p.Keys()
+		}
+	}
+	var out []cobra.Completion
+	for _, k := range keys {
+		if !slices.Contains(args, k) && !slices.Contains(f.Services, k) {
+			out = append(out, k)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 // usageArgs wraps a cobra positional-args validator so its errors exit 2.

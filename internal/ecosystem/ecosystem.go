@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/pm2dock/pm2dock/internal/atomicfile"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
@@ -56,6 +57,31 @@ type App struct {
 	ErrorFile     string            `json:"error_file"`
 	MergeLogs     bool              `json:"merge_logs"`
 	Env           map[string]string `json:"env"`
+	// FilterEnv keeps the pm2 CLI's environment out of the app (PM2's
+	// filter_env drops every variable whose name contains an element; [""]
+	// drops them all — `true` is ignored by PM2 7, docs/pm2-facts.md#environment);
+	// set by Isolate, for ecosystems evaluated inside a `pm2 start` whose
+	// shell may hold secrets.
+	FilterEnv []string `json:"filter_env,omitempty"`
+}
+
+// Isolate makes every app of f independent of the environment of the pm2 CLI
+// that starts it: PM2 drops that environment (filter_env [""]) and the app gets
+// env instead (handoff.Scrub of it: what finding docker, node and PM2 needs,
+// nothing a secret could be in), plus its PM2DOCK_SERVICE. The variables the
+// compose project needs reach the shim through handoff.env, as with
+// `pm2dock start`.
+func (f *File) Isolate(env []string) {
+	for i := range f.Apps {
+		a := &f.Apps[i]
+		a.FilterEnv = []string{""}
+		for _, kv := range env {
+			if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
+				a.Env[k] = v
+			}
+		}
+		a.Env["PM2DOCK_SERVICE"] = a.Name
+	}
 }
 
 // Build returns the ecosystem for the services keys of p; bin is the absolute

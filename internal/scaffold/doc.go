@@ -6,7 +6,7 @@
 // The Nx targets are the contract between pm2dock and a workspace's task
 // runner:
 //
-//   - start, stop, restart, status, logs, prune run `pm2dock --dir=ROOT VERB`
+//   - start, stop, restart, status, logs, events, wait, prune run `pm2dock --dir=ROOT VERB`
 //     for the whole stack. nx:run-commands appends whatever is typed after the
 //     target (forwardAllArgs, its default), so `nx run services:logs db
 //     --since=1h` runs `pm2dock --dir=ROOT logs db --since=1h`. ({args.x}

@@ -54,6 +54,21 @@ func writeJSON(b *bytes.Buffer, v any, indent, unit string) {
 			b.WriteByte('\n')
 		}
 		b.WriteString(indent + "}")
+	case []any:
+		if len(v) == 0 {
+			b.WriteString("[]")
+			return
+		}
+		b.WriteString("[\n")
+		for i, el := range v {
+			b.WriteString(indent + unit)
+			writeJSON(b, el, indent+unit, unit)
+			if i < len(v)-1 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('\n')
+		}
+		b.WriteString(indent + "]")
 	case string:
 		b.Write(jsonString(v))
 	case bool:

@@ -12,6 +12,7 @@ type node struct {
 	kind       byte // '{', '[', '"', or 'v' for numbers, true, false, null
 	start, end int
 	members    []member // objects only, in source order
+	elems      []*node  // arrays only, in source order
 }
 
 type member struct {
@@ -142,7 +143,10 @@ func (p *parser) container(open byte) (*node, error) {
 
 func (p *parser) element(n *node) error {
 	if n.kind == '[' {
-		_, err := p.value()
+		v, err := p.value()
+		if err == nil {
+			n.elems = append(n.elems, v)
+		}
 		return err
 	}
 	if p.pos >= len(p.src) || p.src[p.pos] != '"' {

@@ -36,7 +36,7 @@ func TestNxProjectCreatedGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Created || !res.Changed || res.Project != "services" || res.Bin != "tools/pm2dock" || len(res.Targets) != 16 {
+	if !res.Created || !res.Changed || res.Project != "services" || res.Bin != "tools/pm2dock" || len(res.Targets) != 22 {
 		t.Fatalf("result %+v", res)
 	}
 	golden(t, "project.json.golden", []byte(mustRead(t, res.Path)))
@@ -126,7 +126,7 @@ func TestNxProjectReportsStaleServiceTargets(t *testing.T) {
 	o := nxOptions(ws, dir)
 	o.Keys = []string{"db"}
 	res, err := WriteNxProject(o)
-	if err != nil || strings.Join(res.Stale, " ") != "logs-auth restart-auth start-auth status-auth stop-auth" {
+	if err != nil || strings.Join(res.Stale, " ") != "events-auth logs-auth restart-auth start-auth status-auth stop-auth wait-auth" {
 		t.Fatalf("stale %v, %v", res.Stale, err)
 	}
 }

@@ -22,14 +22,16 @@ var verbs = []verb{
 	{"restart", "[SERVICE...]", "restart gracefully through PM2; exits once healthy", true, true, true},
 	{"status", "[SERVICE...] [--check] [--json]", "PM2 state joined with container health", true, false, false},
 	{"logs", "[SERVICE...] [--since T] [--until T] [--level L] [--grep RE] [--tail N] [--follow] [--json]", "query the log store", true, false, false},
-	{"prune", "[--dry-run]", "apply log retention now", false, false, false},
+	{"events", "[SERVICE...] [--since T] [--until T] [--tail N] [--json]", "what happened to the services, by time", true, false, false},
+	{"wait", "[SERVICE...] [--timeout D]", "wait until healthy (a job: completed), however they were started", true, true, false},
+	{"prune", "[--dry-run]", "apply log and event retention now", false, false, false},
 }
 
 // Targets returns the Nx targets that run pm2dock: one per verb for the whole
 // stack (arguments typed after the target reach pm2dock: `nx run
 // services:logs db --since=1h`) and, for each service key, start-KEY,
-// stop-KEY, restart-KEY, status-KEY and logs-KEY, which other projects can
-// name in dependsOn. bin is the pm2dock the commands run, relative to the
+// stop-KEY, restart-KEY, status-KEY, logs-KEY, events-KEY and wait-KEY, which
+// other projects can name in dependsOn. bin is the pm2dock the commands run, relative to the
 // workspace root (run-commands' working folder) or absolute; root is the
 // project's folder relative to the workspace root, where profile discovery
 // starts. Keys must have passed profile.ValidKey.

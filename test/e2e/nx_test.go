@@ -116,12 +116,12 @@ func (w *nxWorkspace) mustNx(args ...string) string {
 	return out
 }
 
-// init runs this workspace's pm2dock init --nx in services/.
+// init runs this workspace's pm2dock init --nx --project-json in services/.
 func (w *nxWorkspace) init() string {
 	w.t.Helper()
-	out, code := w.run(filepath.Join(w.Dir, "services"), w.Bin, "init", "--nx")
+	out, code := w.run(filepath.Join(w.Dir, "services"), w.Bin, "init", "--nx", "--project-json")
 	if code != 0 {
-		w.t.Fatalf("pm2dock init --nx: exit %d\n%s", code, out)
+		w.t.Fatalf("pm2dock init --nx --project-json: exit %d\n%s", code, out)
 	}
 	return out
 }

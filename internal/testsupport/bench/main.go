@@ -6,6 +6,7 @@
 //	status, 10 svc  pm2dock status --json    vs pm2 jlist + docker compose ps --format json
 //	status+figures  pm2dock status --json    vs docker stats --no-stream of the same 10 containers
 //	events, a day   first line of pm2dock events --since 24h (10 services) vs the process floor (pm2dock version)
+//	launcher        status --json through node_modules/.bin/pm2dock and npx vs the native binary of the npm package
 //	shim RSS        VmRSS of one attached shim
 //	logs window     pm2dock logs --since --until (1 h of a 24 h, ≥ 1 GB store) vs docker logs on the same lines
 //	ingest          lines/s one shim stores from a chatty container, none lost (sequence numbers)
@@ -29,7 +30,7 @@ var (
 	root   = flag.String("root", ".", "the repository root")
 	keep   = flag.Bool("keep", false, "keep the temporary workspace")
 	rate   = flag.Int("ingest-rate", 150000, "lines per second the chatty container writes")
-	only   = flag.String("only", "", "comma-separated measures to run: start,rss,logs,status,stats,events,ingest (default: all)")
+	only   = flag.String("only", "", "comma-separated measures to run: start,rss,logs,status,stats,events,launcher,ingest (default: all)")
 	fixImg = "pm2dock-test/fixture:dev"
 )
 
@@ -52,7 +53,7 @@ func main() {
 	steps := []struct {
 		name string
 		f    func(*workspace) ([]row, error)
-	}{{"start", one(benchStart)}, {"rss", one(benchRSS)}, {"logs", benchLogQuery}, {"status", one(benchStatus)}, {"stats", one(benchStatusVsStats)}, {"events", one(benchEvents)},
+	}{{"start", one(benchStart)}, {"rss", one(benchRSS)}, {"logs", benchLogQuery}, {"status", one(benchStatus)}, {"stats", one(benchStatusVsStats)}, {"events", one(benchEvents)}, {"launcher", benchLauncher},
 		{"ingest", one(func(w *workspace) (row, error) { return benchIngest(w, *rate, 10) })}}
 	for _, st := range steps {
 		if *only != "" && !strings.Contains(","+*only+",", ","+st.name+",") {

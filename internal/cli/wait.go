@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pm2dock/pm2dock/internal/changes"
+	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/pm2"
+	"github.com/pm2dock/pm2dock/internal/status"
+)
+
+// WaitOptions are the inputs of `pm2dock wait`.
+type WaitOptions struct {
+	Services []string
+	Timeout  time.Duration // 0: the largest start_timeout of the services
+}
+
+// NewCmdWait waits until services started by anyone (pm2 start, a CI step)
+// are healthy.
+func NewCmdWait(f *Factory, runF func(*WaitOptions) error) *cobra.Command {
+	opts := &WaitOptions{}
+	cmd := &cobra.Command{
+		Use:   "wait [SERVICE...] [--timeout D]",
+		Short: "Wait until services are healthy (a job: completed), however they were started",
+		Long: `Wait until every service (default: all) is healthy, or running without a
+healthcheck, or — a one-shot job — completed, and exit 0. It starts nothing: it
+is for services started by ` + "`pm2 start ecosystem.config.js`" + ` and for CI steps.
+A service that fails ends the wait at once with the shim's exit code (3 image,
+4 port, 5 crash loop, 6 not healthy, 2 configuration) and its reason; a failure
+PM2 restarts from (exit 1) is waited through. At --timeout (default: the
+largest start_timeout of the services) it exits 6 naming those not ready; 7 or
+8 when the engine or PM2 did not answer by then.`,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Services = f.services(args)
+			if opts.Timeout < 0 {
+				return exitcode.Errorf(exitcode.Usage, "--timeout %s: want a positive duration (90s, 5m)", opts.Timeout)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return waitRun(c.Context(), f, opts)
+		},
+	}
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 0, "give up after this long (default: the largest start_timeout)")
+	return cmd
+}
+
+func waitRun(ctx context.Context, f *Factory, opts *WaitOptions) error {
+	p, err := f.ProfileView(ctx)
+	if err != nil {
+		return err
+	}
+	keys := opts.Services
+	if len(keys) == 0 {
+		keys = p.Keys()
+	}
+	timeout := opts.Timeout
+	for _, k := range keys {
+		s, err := p.Service(k)
+		if err != nil {
+			return err
+		}
+		if opts.Timeout == 0 && s.StartTimeout > timeout {
+			timeout = s.StartTimeout
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	src := status.Sources{Profile: p, PM2Home: pm2.Home(f.Getenv), Now: f.Now,
+		CLI: func() (*pm2.CLI, error) { return f.PM2(p.Dir) }}
+	if e, err := f.Engine(ctx); err == nil {
+		defer e.Close()
+		src.Engine = e
+	}
+	changed := changes.Watch(ctx, changes.Sources{Profile: p, PM2Home: src.PM2Home, Engine: src.Engine}, keys).Listen().C
+	for {
+		rep := status.Collect(ctx, src, keys)
+		done, err := waitVerdict(rep, src.Engine != nil)
+		if done {
+			return err
+		}
+		select {
+		case <-changed:
+		case <-time.After(time.Second): // a backoff or a healthcheck interval passes without a signal
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return waitTimeout(rep, src.Engine != nil, timeout)
+			}
+			return ctx.Err()
+		}
+	}
+}
+
+// waitVerdict decides a round: every service ready (done, nil), one failed
+// for good (done, its exit code and reason), or not yet.
+func waitVerdict(rep status.Report, engine bool) (bool, error) {
+	ready := engine && rep.PM2Err == nil
+	for _, r := range rep.Rows {
+		switch {
+		case r.State == status.Failed || r.State == status.CrashLoop:
+			code, reason := exitcode.NotHealthy, string(r.State)
+			if f := r.LastFailure; f != nil {
+				reason = f.Reason
+				if f.ShimExitCode != nil {
+					code = exitcode.Code(*f.ShimExitCode)
+				}
+			}
+			return true, exitcode.New(code, fmt.Errorf("%s %s: %s", r.Name, r.State, reason),
+				fmt.Sprintf("pm2dock status %s; pm2dock logs %s --since 10m", r.Name, r.Name))
+		case !r.Healthy():
+			ready = false
+		}
+	}
+	return ready, nil
+}
+
+func waitTimeout(rep status.Report, engine bool, timeout time.Duration) error {
+	switch {
+	case !engine:
+		return exitcode.Errorf(exitcode.EngineDown, "the Docker engine did not answer within %s", timeout)
+	case rep.PM2Err != nil:
+		return exitcode.New(exitcode.PM2Missing, fmt.Errorf("PM2 did not answer within %s: %w", timeout, rep.PM2Err), "check PM2: `pm2 ping`")
+	}
+	var bad []string
+	for _, r := range rep.Rows {
+		if !r.Healthy() {
+			bad = append(bad, fmt.Sprintf("%s is %s (PM2 %s)", r.Name, r.State, r.PM2.Status))
+		}
+	}
+	return exitcode.New(exitcode.NotHealthy, fmt.Errorf("not ready after %s: %v", timeout, bad),
+		"a service not registered or stopped is not started by wait: pm2 start ecosystem.config.js, or pm2dock start")
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+'use strict';
+// The launcher npm links as `pm2dock`: it runs the native binary with the
+// arguments unchanged and passes its exit code — or the signal that ended it —
+// through unchanged. PM2 and Nx do not go through it (they run the binary).
+const { spawn } = require('child_process');
+const { binaryPath, BinaryNotFound } = require('../lib/binary');
+
+let bin;
+try {
+  bin = binaryPath();
+} catch (err) {
+  if (!(err instanceof BinaryNotFound)) throw err;
+  process.stderr.write(err.message + '\n');
+  process.exit(2); // pm2dock's exit code for a configuration error
+}
+
+const child = spawn(bin, process.argv.slice(2), { stdio: 'inherit', windowsHide: true });
+const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+const handlers = {};
+for (const sig of forwarded) {
+  handlers[sig] = () => {
+    try {
+      child.kill(sig);
+    } catch (_) {
+      // the child is gone; its exit is on its way
+    }
+  };
+  try {
+    process.on(sig, handlers[sig]);
+  } catch (_) {
+    // not a signal on this platform (Windows)
+  }
+}
+child.on('error', (err) => {
+  process.stderr.write(`pm2dock: cannot run ${bin}: ${err.message}\n`);
+  process.exit(2);
+});
+child.on('exit', (code, signal) => {
+  for (const sig of forwarded) process.removeListener(sig, handlers[sig]);
+  if (signal) {
+    process.kill(process.pid, signal); // end the same way, so the caller sees the signal
+    return;
+  }
+  process.exit(code === null ? 1 : code);
+});
