@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -50,5 +52,22 @@ func TestDoctorFlagsReachOptions(t *testing.T) {
 	cmd.SetArgs([]string{"--json"})
 	if err := cmd.Execute(); err != nil || got == nil || !got.JSON {
 		t.Fatalf("err %v, options %+v", err, got)
+	}
+}
+
+func TestCompletionOffersTheProfilesServicesNotTypedYet(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "pm2dock.yaml"), []byte("services:\n  db: {}\n  auth: {}\n"), 0o644)
+	code, out, _ := run(t, "--dir", dir, "__complete", "restart", "db", "")
+	if code != 0 || !strings.Contains(out, "auth\n") || strings.Contains(out, "db\n") || !strings.Contains(out, ":4") {
+		t.Fatalf("__complete restart db '': exit %d\n%s\nwant auth only, no file completion", code, out)
+	}
+	if _, out, _ := run(t, "--dir", dir, "__complete", "logs", "--service", ""); !strings.Contains(out, "db\nauth\n") {
+		t.Fatalf("__complete logs --service '':\n%s", out)
+	}
+	for _, sh := range []string{"bash", "zsh", "fish", "powershell"} {
+		if code, out, _ := run(t, "completion", sh); code != 0 || !strings.Contains(out, "pm2dock") {
+			t.Errorf("completion %s: exit %d", sh, code)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -170,5 +171,36 @@ func TestEventJournalTellsTheServicesHistory(t *testing.T) {
 	}
 	if _, errOut, code := e.Run("events", "nosuch"); code != 2 || !strings.Contains(errOut, `unknown service "nosuch"`) {
 		t.Errorf("events nosuch: exit %d %s, want 2 naming it", code, errOut)
+	}
+}
+
+// `pm2dock wait` for services PM2 started on its own (pm2 start FILE): 0 once
+// healthy, the shim's exit code and reason at once for a crash loop, 6 at
+// its timeout naming who is not ready.
+func TestWaitForServicesPM2Started(t *testing.T) {
+	e := fixtureApp(t, "2s", `FIXTURE_HEALTH: "pass-after:2s"`, "services:\n  app:\n    restart: {max: 1, window: 1m, delay: 1s}\n")
+	eco := filepath.Join(e.P.Dir, "eco.json")
+	e.MustRun("ecosystem", "--handoff", "-o", eco)
+	e.PM2.Run("start", eco)
+	t0 := time.Now()
+	if out, errOut, code := e.Run("wait", "app", "--timeout", "60s"); code != 0 {
+		t.Fatalf("wait: exit %d\n%s%s", code, out, errOut)
+	}
+	if rows, _ := e.status("app"); rows["app"].State != "healthy" || time.Since(t0) < time.Second {
+		t.Fatalf("wait returned after %v with app %s; want it to wait until healthy (~2 s)", time.Since(t0), rows["app"].State)
+	}
+	e.PM2.Run("stop", "app")
+	if _, errOut, code := e.Run("wait", "app", "--timeout", "2s"); code != 6 || !strings.Contains(errOut, "app is stopped") {
+		t.Errorf("wait on a stopped app: exit %d %s, want 6 naming it", code, errOut)
+	}
+
+	crash := fixtureApp(t, "2s", `FIXTURE_CRASH_AFTER: 1s, FIXTURE_EXIT_CODE: "3", FIXTURE_HEALTH: "pass-after:30s"`,
+		"services:\n  app:\n    restart: {max: 1, window: 1m, delay: 1s}\n")
+	eco = filepath.Join(crash.P.Dir, "eco.json")
+	crash.MustRun("ecosystem", "--handoff", "-o", eco)
+	crash.PM2.Run("start", eco)
+	_, errOut, code := crash.Run("wait", "--timeout", "60s")
+	if code != 5 || !strings.Contains(errOut, "crash loop") || !strings.Contains(errOut, "exited with code 3") {
+		t.Errorf("wait on a crash loop: exit %d %s, want 5 with the reason", code, errOut)
 	}
 }

@@ -155,6 +155,25 @@ module.exports = { apps: [
 		}
 	}
 
+	// Plugin options rename a verb's targets; a target project.json defines wins.
+	p.WriteFile("nx.json", `{"neverConnectToCloud": true, "plugins": [{"plugin": "pm2dock/nx", "options": {"targetNames": {"status": "health"}}}]}`+"\n")
+	p.WriteFile("services/project.json", `{"name": "services", "targets": {"logs": {"executor": "nx:run-commands", "options": {"command": "echo our own logs"}}}}`+"\n")
+	out = mustRun(ws, "npx", "--no", "--", "nx", "show", "project", "services", "--json")
+	shown.Targets = nil
+	if err := json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &shown); err != nil {
+		t.Fatalf("nx show project services: %v\n%s", err, out)
+	}
+	if _, ok := shown.Targets["health-db"]; !ok || shown.Targets["health"].Options.Command != native+" --dir=services status" {
+		t.Errorf("with targetNames {status: health}: targets %v, want health and health-db", keysOf(shown.Targets))
+	}
+	if _, ok := shown.Targets["status-db"]; ok {
+		t.Errorf("status-db still inferred under targetNames {status: health}")
+	}
+	if got := shown.Targets["logs"].Options.Command; got != "echo our own logs" {
+		t.Errorf("logs runs %q, want project.json's own target to win", got)
+	}
+	os.Remove(filepath.Join(ws, "services", "project.json"))
+
 	mustRun(ws, "npx", "--no", "--", "nx", "run", "services:start-db")
 	rows := npmStatus(t, w, launcher)
 	if rows["db"] != "healthy" {
@@ -297,4 +316,12 @@ func npmSignalled(t *testing.T, w *nxWorkspace, ws string, sig syscall.Signal, b
 		return "signal " + ws2.Signal().String()
 	}
 	return fmt.Sprintf("exit %d", ws2.ExitStatus())
+}
+
+func keysOf[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }
