@@ -11,7 +11,6 @@ import (
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/journal"
 	"github.com/pm2dock/pm2dock/internal/profile"
-	"github.com/pm2dock/pm2dock/internal/when"
 )
 
 // EventsOptions are the inputs of `pm2dock events`.
@@ -59,16 +58,8 @@ func eventsRun(ctx context.Context, f *Factory, opts *EventsOptions) error {
 		return err
 	}
 	w := journal.Window{Services: keys, Tail: opts.Tail}
-	now := f.Now()
-	if opts.Since != "" {
-		if w.Since, err = when.Parse(opts.Since, now); err != nil {
-			return exitcode.New(exitcode.Usage, fmt.Errorf("--since: %w", err), "")
-		}
-	}
-	if opts.Until != "" {
-		if w.Until, err = when.Parse(opts.Until, now); err != nil {
-			return exitcode.New(exitcode.Usage, fmt.Errorf("--until: %w", err), "")
-		}
+	if w.Since, w.Until, err = timeWindow(f, opts.Since, opts.Until); err != nil {
+		return err
 	}
 	if opts.Tail < 0 {
 		return exitcode.Errorf(exitcode.Usage, "--tail %d: want a positive number", opts.Tail)

@@ -65,17 +65,9 @@ with "b64":true).`,
 
 func logsQuery(f *Factory, opts *LogsOptions, keys []string) (logstore.QueryOptions, error) {
 	q := logstore.QueryOptions{Services: keys, Tail: opts.Tail}
-	now := f.Now()
 	var err error
-	if opts.Since != "" {
-		if q.Since, err = when.Parse(opts.Since, now); err != nil {
-			return q, exitcode.New(exitcode.Usage, fmt.Errorf("--since: %w", err), "")
-		}
-	}
-	if opts.Until != "" {
-		if q.Until, err = when.Parse(opts.Until, now); err != nil {
-			return q, exitcode.New(exitcode.Usage, fmt.Errorf("--until: %w", err), "")
-		}
+	if q.Since, q.Until, err = timeWindow(f, opts.Since, opts.Until); err != nil {
+		return q, err
 	}
 	if opts.Level != "" {
 		if q.MinLevel, err = logstore.ParseLevel(opts.Level); err != nil {
@@ -132,6 +124,23 @@ func logsRun(ctx context.Context, f *Factory, opts *LogsOptions) error {
 		return fmt.Errorf("read logs in %s: %w", p.LogsDir, err)
 	}
 	return nil
+}
+
+// timeWindow reads --since and --until (docs/contracts.md#commands, time
+// arguments); an empty one is unbounded.
+func timeWindow(f *Factory, since, until string) (from, to time.Time, err error) {
+	now := f.Now()
+	if since != "" {
+		if from, err = when.Parse(since, now); err != nil {
+			return from, to, exitcode.New(exitcode.Usage, fmt.Errorf("--since: %w", err), "")
+		}
+	}
+	if until != "" {
+		if to, err = when.Parse(until, now); err != nil {
+			return from, to, exitcode.New(exitcode.Usage, fmt.Errorf("--until: %w", err), "")
+		}
+	}
+	return from, to, nil
 }
 
 // storeTarget finds a store (the log store, or the event journal: store

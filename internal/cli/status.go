@@ -12,6 +12,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/journal"
 	"github.com/pm2dock/pm2dock/internal/pm2"
+	"github.com/pm2dock/pm2dock/internal/profile"
 	"github.com/pm2dock/pm2dock/internal/status"
 )
 
@@ -58,24 +59,40 @@ PM2 does not (what is known is still printed).`,
 	return cmd
 }
 
-func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
+// viewTarget loads the profile as a view (status, wait) and the services
+// asked (default: all), each checked to exist.
+func viewTarget(ctx context.Context, f *Factory, asked []string) (*profile.Profile, []string, error) {
 	p, err := f.ProfileView(ctx)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	keys := opts.Services
+	keys := asked
 	if len(keys) == 0 {
 		keys = p.Keys()
 	}
 	for _, k := range keys {
 		if _, err := p.Service(k); err != nil {
-			return err
+			return nil, nil, err
 		}
+	}
+	return p, keys, nil
+}
+
+// statusSources are the views status joins, without the engine (the caller
+// connects it).
+func statusSources(f *Factory, p *profile.Profile) status.Sources {
+	return status.Sources{Profile: p, PM2Home: pm2.Home(f.Getenv), Now: f.Now,
+		CLI: func() (*pm2.CLI, error) { return f.PM2(p.Dir) }}
+}
+
+func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
+	p, keys, err := viewTarget(ctx, f, opts.Services)
+	if err != nil {
+		return err
 	}
 	ctx, cancel := context.WithCancel(ctx) // the watchers end with the command
 	defer cancel()
-	src := status.Sources{Profile: p, PM2Home: pm2.Home(f.Getenv), Now: f.Now,
-		CLI: func() (*pm2.CLI, error) { return f.PM2(p.Dir) }}
+	src := statusSources(f, p)
 	e, engineErr := f.Engine(ctx)
 	if engineErr == nil {
 		defer e.Close()

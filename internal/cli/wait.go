@@ -10,7 +10,6 @@ import (
 
 	"github.com/pm2dock/pm2dock/internal/changes"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
-	"github.com/pm2dock/pm2dock/internal/pm2"
 	"github.com/pm2dock/pm2dock/internal/status"
 )
 
@@ -51,28 +50,19 @@ largest start_timeout of the services) it exits 6 naming those not ready; 7 or
 }
 
 func waitRun(ctx context.Context, f *Factory, opts *WaitOptions) error {
-	p, err := f.ProfileView(ctx)
+	p, keys, err := viewTarget(ctx, f, opts.Services)
 	if err != nil {
 		return err
 	}
-	keys := opts.Services
-	if len(keys) == 0 {
-		keys = p.Keys()
-	}
 	timeout := opts.Timeout
 	for _, k := range keys {
-		s, err := p.Service(k)
-		if err != nil {
-			return err
-		}
-		if opts.Timeout == 0 && s.StartTimeout > timeout {
+		if s, _ := p.Service(k); opts.Timeout == 0 && s.StartTimeout > timeout {
 			timeout = s.StartTimeout
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	src := status.Sources{Profile: p, PM2Home: pm2.Home(f.Getenv), Now: f.Now,
-		CLI: func() (*pm2.CLI, error) { return f.PM2(p.Dir) }}
+	src := statusSources(f, p)
 	if e, err := f.Engine(ctx); err == nil {
 		defer e.Close()
 		src.Engine = e

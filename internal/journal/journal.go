@@ -103,8 +103,7 @@ func (e Event) record() (logstore.Record, error) {
 	if len(out) > MaxOutput {
 		out = strings.ToValidUTF8(out[:MaxOutput], "")
 	}
-	msg, err := json.Marshal(body{Event: e.Kind, Reason: str(e.Reason), ExitCode: e.ExitCode, OOMKilled: e.OOMKilled,
-		Health: str(e.Health), Output: str(out), By: str(string(e.By))})
+	msg, err := json.Marshal(e.body(out))
 	if err != nil {
 		return logstore.Record{}, err
 	}
@@ -124,24 +123,22 @@ func fromRecord(r logstore.Record) (Event, bool) {
 	return e, true
 }
 
-// flat is an event as `pm2dock events --json` prints it.
+// flat is an event as `pm2dock events --json` prints it: ts and service,
+// then the stored object's keys.
 type flat struct {
-	TS        string  `json:"ts"`
-	Service   string  `json:"service"`
-	Event     Kind    `json:"event"`
-	Reason    *string `json:"reason"`
-	ExitCode  *int    `json:"exit_code"`
-	OOMKilled *bool   `json:"oom_killed"`
-	Health    *string `json:"health"`
-	Output    *string `json:"output"`
-	By        *string `json:"by"`
+	TS      string `json:"ts"`
+	Service string `json:"service"`
+	body
 }
 
 // MarshalJSON writes the event record of docs/contracts.md#event-records.
 func (e Event) MarshalJSON() ([]byte, error) {
-	return json.Marshal(flat{TS: e.TS.UTC().Format(TSLayout), Service: e.Service, Event: e.Kind,
-		Reason: str(e.Reason), ExitCode: e.ExitCode, OOMKilled: e.OOMKilled, Health: str(e.Health),
-		Output: str(e.Output), By: str(string(e.By))})
+	return json.Marshal(flat{TS: e.TS.UTC().Format(TSLayout), Service: e.Service, body: e.body(e.Output)})
+}
+
+func (e Event) body(output string) body {
+	return body{Event: e.Kind, Reason: str(e.Reason), ExitCode: e.ExitCode, OOMKilled: e.OOMKilled,
+		Health: str(e.Health), Output: str(output), By: str(string(e.By))}
 }
 
 // TSLayout is the events' time format: RFC 3339, UTC, nine fractional digits.
