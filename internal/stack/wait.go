@@ -8,6 +8,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/changes"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/pm2"
+	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
@@ -123,17 +124,36 @@ func notHealthy(key string, st *state.File, timeout time.Duration) error {
 }
 
 // pm2GaveUp checks PM2 for an app that died without its shim writing state
-// (say the pm2dock binary vanished).
+// (say the pm2dock binary vanished). PM2 shows an app it is about to restart
+// as stopped for an instant (docs/pm2-facts.md#restarting), which a 1 s clock
+// still meets now and then: a stopped app counts only when it is still
+// stopped, not restarted since, a moment later.
 func (s *Stack) pm2GaveUp(ctx context.Context, key string) error {
-	procs, err := s.PM2.Apps(ctx)
-	if err != nil {
+	app, err := s.app(ctx, key)
+	if err != nil || !app.GaveUp() {
 		return err
 	}
-	app := pm2.Find(procs, s.Profile.Namespace, key)
-	if app.GaveUp() {
-		return exitcode.Errorf(exitcode.Error, "%s: PM2 reports the app %s before its shim ran; see `pm2 logs %s`", key, app.Env.Status, key)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(gaveUpRecheck):
 	}
-	return nil
+	again, err := s.app(ctx, key)
+	if err != nil || !again.GaveUp() || again.Env.RestartTime != app.Env.RestartTime {
+		return err
+	}
+	return exitcode.Errorf(exitcode.Error, "%s: PM2 reports the app %s before its shim ran; see `pm2 logs %s`", key, again.Env.Status, key)
+}
+
+// gaveUpRecheck is how long a stopped app must stay so before it counts.
+var gaveUpRecheck = 300 * time.Millisecond
+
+func (s *Stack) app(ctx context.Context, key string) (*rpc.Process, error) {
+	procs, err := s.PM2.Apps(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return pm2.Find(procs, s.Profile.Namespace, key), nil
 }
 
 // superseded reports whether PM2 runs a shim of key other than pid.
