@@ -120,7 +120,10 @@ func (d *decoder) decodeFast(line []byte, r *Record) bool {
 		}
 		msg = d.buf
 	}
-	r.TS, r.Service, r.Stream, r.Msg = ts, d.serviceName(svc), streamName(stream), msg
+	if r.Stream, ok = streamName(stream); !ok {
+		return false
+	}
+	r.TS, r.Service, r.Msg = ts, d.serviceName(svc), msg
 	r.Level = levelFromName(lvl)
 	if r.Level == 0 {
 		r.Level = Classify(r.Stream, r.Msg)
@@ -260,14 +263,16 @@ func (d *decoder) serviceName(b []byte) string {
 	return string(b)
 }
 
-func streamName(b []byte) string {
+// streamName is a record's stream: stdout or stderr, nothing else (a line
+// with another is not a record, as the writer never stores one).
+func streamName(b []byte) (string, bool) {
 	switch string(b) {
 	case StreamStdout:
-		return StreamStdout
+		return StreamStdout, true
 	case StreamStderr:
-		return StreamStderr
+		return StreamStderr, true
 	}
-	return string(b)
+	return "", false
 }
 
 func levelFromName(b []byte) Level {
@@ -308,7 +313,11 @@ func (d *decoder) decodeSlow(line []byte, r *Record) bool {
 			return false
 		}
 	}
-	r.TS, r.Service, r.Stream, r.Msg = ts.UTC(), s.Service, s.Stream, msg
+	var ok bool
+	if r.Stream, ok = streamName([]byte(s.Stream)); !ok {
+		return false
+	}
+	r.TS, r.Service, r.Msg = ts.UTC(), s.Service, msg
 	if r.Service == "" {
 		r.Service = d.service
 	}
