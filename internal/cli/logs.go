@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/figures"
 	"github.com/pm2dock/pm2dock/internal/journal"
 	"github.com/pm2dock/pm2dock/internal/logstore"
 	"github.com/pm2dock/pm2dock/internal/profile"
@@ -263,7 +264,8 @@ func NewCmdPrune(f *Factory, runF func(*PruneOptions) error) *cobra.Command {
 		Short: "Apply log and event retention (logs.max_age, logs.max_size) now",
 		Long: `Remove the closed log segments that logs.max_age and logs.max_size of the
 profile no longer keep, and list each with the reason. The segment being written
-is never removed. The event journal (_events/) follows the same rules.
+is never removed. The event journal (_events/) and the figures history
+(_figures/) follow the same rules.
 --dry-run lists without removing.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -280,7 +282,7 @@ is never removed. The event journal (_events/) follows the same rules.
 				verb = "would remove"
 			}
 			n := 0
-			for _, store := range []struct{ dir, prefix string }{{p.Logs.Dir, ""}, {journal.Dir(p.Logs.Dir), journal.Folder + "/"}} {
+			for _, store := range []struct{ dir, prefix string }{{p.Logs.Dir, ""}, {journal.Dir(p.Logs.Dir), journal.Folder + "/"}, {figures.Dir(p.Logs.Dir), figures.Folder + "/"}} {
 				for _, k := range p.Keys() {
 					removed, reasons, err := logstore.Prune(store.dir, k, policy, f.Now(), opts.DryRun)
 					if err != nil {

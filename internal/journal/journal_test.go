@@ -18,8 +18,8 @@ func boolp(b bool) *bool { return &b }
 
 func TestEventsRoundTripAndMergeByTime(t *testing.T) {
 	dir := t.TempDir()
-	db := &Writer{Dir: dir, Service: "db"}
-	auth := &Writer{Dir: dir, Service: "auth"}
+	db := NewWriter(dir, "db", nil)
+	auth := NewWriter(dir, "auth", nil)
 	db.Record(Event{TS: t0, Kind: Start, By: ByUser})
 	auth.Record(Event{TS: t0.Add(time.Second), Kind: Adopt, By: ByPM2, Reason: "running"})
 	db.Record(Event{TS: t0.Add(2 * time.Second), Kind: Unhealthy, Health: "unhealthy", Output: "pg_isready: no response\n", By: ByEngine})
@@ -62,7 +62,7 @@ func TestEventsRoundTripAndMergeByTime(t *testing.T) {
 
 func TestTheStoredLineIsALogStoreRecordWithTheLevelOfTheKind(t *testing.T) {
 	dir := t.TempDir()
-	j := &Writer{Dir: dir, Service: "db"}
+	j := NewWriter(dir, "db", nil)
 	j.Record(Event{TS: t0, Kind: CrashLoop, ExitCode: intp(3), Reason: "crash loop", By: ByPolicy})
 	j.Close()
 	files, _ := filepath.Glob(filepath.Join(dir, Folder, "db", "*.jsonl"))
@@ -106,7 +106,7 @@ func TestAnUnwritableJournalIsReportedOnceAndRecovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	var reports []error
-	j := &Writer{Dir: dir, Service: "db", Report: func(err error) { reports = append(reports, err) }}
+	j := NewWriter(dir, "db", func(err error) { reports = append(reports, err) })
 	j.Record(Event{TS: t0, Kind: Start})
 	j.Record(Event{TS: t0.Add(time.Second), Kind: Ready})
 	if len(reports) != 1 || reports[0] == nil {

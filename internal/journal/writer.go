@@ -1,9 +1,7 @@
 package journal
 
 import (
-	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/pm2dock/pm2dock/internal/logstore"
@@ -16,57 +14,34 @@ const SegmentSize = 4 << 20
 
 // Writer appends one service's events. A journal that cannot be written (a
 // read-only or full logs.dir) never stops supervision: Record reports the
-// error once, keeps trying on later events, and reports the recovery. Safe
-// for concurrent use; the zero of a nil *Writer records nothing.
+// error once, keeps trying on later events, and reports the recovery (see
+// logstore.Series). Safe for concurrent use; a nil *Writer records nothing.
 type Writer struct {
-	Dir, Service string
-	Report       func(error) // told each new failure and, with nil, the recovery
+	s logstore.Series
+}
 
-	mu     sync.Mutex
-	w      *logstore.Writer
-	failed bool
+// NewWriter is the journal writer of service in the log store at logsDir;
+// report is told each new failure and, with nil, the recovery.
+func NewWriter(logsDir, service string, report func(error)) *Writer {
+	return &Writer{s: logstore.Series{Dir: Dir(logsDir), Service: service, Name: "event journal",
+		SegmentSize: SegmentSize, Report: report}}
 }
 
 // Record stores e (its Service is the writer's) and makes it visible to
 // readers at once: events are rare, and `pm2dock events` right after a
-// transition must show it.
+// transition must show it. An event of no known kind is reported, not stored.
 func (j *Writer) Record(e Event) {
 	if j == nil {
 		return
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	e.Service = j.Service
-	err := j.append(e)
-	switch {
-	case err != nil && !j.failed:
-		j.failed = true
-		j.report(fmt.Errorf("event journal: %w", err))
-	case err == nil && j.failed:
-		j.failed = false
-		j.report(nil)
-	}
-}
-
-func (j *Writer) append(e Event) error {
 	rec, err := e.record()
 	if err != nil {
-		return err
-	}
-	if j.w == nil {
-		if j.w, err = logstore.OpenWriter(Dir(j.Dir), j.Service,
-			logstore.WriterOptions{SegmentSize: SegmentSize, FlushInterval: -1}); err != nil {
-			return err
+		if j.s.Report != nil {
+			j.s.Report(fmt.Errorf("event journal: %w", err))
 		}
+		return
 	}
-	err = j.w.Append(rec) // may report an earlier segment's close, with this record buffered
-	return errors.Join(err, j.w.Flush())
-}
-
-func (j *Writer) report(err error) {
-	if j.Report != nil {
-		j.Report(err)
-	}
+	j.s.Append(rec)
 }
 
 // Prune applies retention to the service's journal (see logstore.Prune).
@@ -74,8 +49,7 @@ func (j *Writer) Prune(policy logstore.Policy, now time.Time) error {
 	if j == nil {
 		return nil
 	}
-	_, _, err := logstore.Prune(Dir(j.Dir), j.Service, policy, now, false)
-	return err
+	return j.s.Prune(policy, now)
 }
 
 // Close flushes and closes the journal.
@@ -83,12 +57,5 @@ func (j *Writer) Close() error {
 	if j == nil {
 		return nil
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.w == nil {
-		return nil
-	}
-	err := j.w.Close()
-	j.w = nil
-	return err
+	return j.s.Close()
 }

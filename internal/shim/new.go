@@ -11,6 +11,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/alert"
 	"github.com/pm2dock/pm2dock/internal/compose"
 	"github.com/pm2dock/pm2dock/internal/engine"
+	"github.com/pm2dock/pm2dock/internal/figures"
 	"github.com/pm2dock/pm2dock/internal/flock"
 	"github.com/pm2dock/pm2dock/internal/handoff"
 	"github.com/pm2dock/pm2dock/internal/journal"
@@ -109,17 +110,25 @@ func assemble(ctx context.Context, cfg Config) (*Shim, func(), error) {
 		Opts: logstore.WriterOptions{SegmentSize: p.Logs.SegmentSize}, Report: s.ReportStoreError}
 	store.Open() // a store that cannot open is reported and retried; supervision goes on
 	closers = append(closers, func() { store.Close() })
-	s.Journal = &journal.Writer{Dir: p.Logs.Dir, Service: svc.Key, Report: func(err error) {
+	s.Journal = journal.NewWriter(p.Logs.Dir, svc.Key, func(err error) {
 		if err != nil {
 			fmt.Fprintf(cfg.Stderr, "[pm2dock] %s: %v (supervision goes on; events are recorded again once it can write)\n", svc.Key, err)
 		} else {
 			fmt.Fprintf(cfg.Stderr, "[pm2dock] %s: event journal: writing again\n", svc.Key)
 		}
-	}}
+	})
 	closers = append(closers, func() { s.Journal.Close() })
+	s.History = figures.NewRecorder(p.Logs.Dir, svc.Key, func(err error) {
+		if err != nil {
+			fmt.Fprintf(cfg.Stderr, "[pm2dock] %s: %v (supervision goes on; figures are recorded again once it can write)\n", svc.Key, err)
+		} else {
+			fmt.Fprintf(cfg.Stderr, "[pm2dock] %s: figures history: writing again\n", svc.Key)
+		}
+	})
+	closers = append(closers, func() { s.History.Close() })
 	policy := logstore.Policy{MaxAge: p.Logs.MaxAge, MaxSize: p.Logs.MaxSize}
 	s.Sink, s.Prune = store, func(now time.Time) error {
-		return errors.Join(store.Prune(policy, now), s.Journal.Prune(policy, now))
+		return errors.Join(store.Prune(policy, now), s.Journal.Prune(policy, now), s.History.Prune(policy, now))
 	}
 	if cfg.Alert != nil {
 		s.Alert = cfg.Alert(p)

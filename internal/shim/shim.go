@@ -18,6 +18,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/compose"
 	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/figures"
 	"github.com/pm2dock/pm2dock/internal/journal"
 	"github.com/pm2dock/pm2dock/internal/profile"
 	"github.com/pm2dock/pm2dock/internal/render"
@@ -44,6 +45,8 @@ type Shim struct {
 	PM2    *PM2Channel // the container's figures as PM2 custom metrics (nil: none)
 	// Journal records the service's events (nil: none).
 	Journal *journal.Writer
+	// History records the container's figures over time (nil: none).
+	History *figures.Recorder
 
 	parent     int                         // the PM2 daemon's pid when the shim started
 	unfinished string                      // a job's container the previous shim left running

@@ -14,12 +14,12 @@ import (
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
-// figures are a container's resource use from one sample of the engine's
+// sampleFigures are a container's resource use from one sample of the engine's
 // stats stream, as `docker stats` computes them: CPU in % of one core over
 // the interval since the previous sample (the engine puts that one in
 // PreCPUStats), memory used less the inactive page cache. ok is false for the
 // first sample of a stream, which has no previous one.
-func figures(s container.StatsResponse) (cpu float64, mem uint64, ok bool) {
+func sampleFigures(s container.StatsResponse) (cpu float64, mem uint64, ok bool) {
 	cur, pre := s.CPUStats, s.PreCPUStats
 	if pre.SystemUsage == 0 || cur.SystemUsage <= pre.SystemUsage || cur.CPUUsage.TotalUsage < pre.CPUUsage.TotalUsage {
 		return 0, 0, false
@@ -41,7 +41,8 @@ func figures(s container.StatsResponse) (cpu float64, mem uint64, ok bool) {
 
 // followStats reads the engine's stats stream of container id (one sample a
 // second) until ctx ends, and writes each sample's figures to the service's
-// stats file, where `status` reads them: a stream the shim holds anyway,
+// stats file, where `status` reads them, and to its figures history (package
+// figures), where the dashboard graphs them: a stream the shim holds anyway,
 // instead of a stats request per status that costs a second each.
 func (s *Shim) followStats(ctx context.Context, id string, limit int64) {
 	res, err := s.Engine.ContainerStats(ctx, id, client.ContainerStatsOptions{Stream: true})
@@ -49,6 +50,7 @@ func (s *Shim) followStats(ctx context.Context, id string, limit int64) {
 		return // no figures: status shows null
 	}
 	defer res.Body.Close()
+	defer s.History.Flush() // the container's last seconds are a point of their own
 	dec := json.NewDecoder(res.Body)
 	path := s.Profile.StateDir.Stats(s.Service.Key)
 	for ctx.Err() == nil {
@@ -56,12 +58,13 @@ func (s *Shim) followStats(ctx context.Context, id string, limit int64) {
 		if dec.Decode(&sample) != nil {
 			return
 		}
-		cpu, mem, ok := figures(sample)
+		cpu, mem, ok := sampleFigures(sample)
 		if !ok {
 			continue
 		}
 		f := &state.Stats{At: s.Now().UTC(), Container: id, CPUPercent: round2(cpu), MemBytes: int64(mem), MemLimitBytes: limit}
 		s.figures.Store(f)
+		s.History.Add(*f)
 		raw, _ := json.Marshal(f)
 		if err := atomicfile.Write(path, append(raw, '\n'), 0o644); err != nil && ctx.Err() == nil {
 			fmt.Fprintf(s.Stderr, "[pm2dock] %s: write %s: %v\n", s.Service.Key, path, err)

@@ -23,7 +23,7 @@ func benchEvents(w *workspace) (row, error) {
 	kinds := []journal.Kind{journal.Start, journal.Healthy, journal.Unhealthy, journal.Exit, journal.Restart}
 	const perService = 24 * 360
 	for i := 0; i < 10; i++ {
-		j := &journal.Writer{Dir: filepath.Join(dir, "logs"), Service: fmt.Sprintf("svc%d", i)}
+		j := journal.NewWriter(filepath.Join(dir, "logs"), fmt.Sprintf("svc%d", i), nil)
 		for n := 0; n < perService; n++ {
 			j.Record(journal.Event{TS: now.Add(-24*time.Hour + time.Duration(n)*10*time.Second + time.Duration(i)*time.Millisecond),
 				Kind: kinds[n%len(kinds)], By: journal.ByEngine, Reason: "bench", Output: "probe output of a typical length, a line or so"})
