@@ -7,8 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pm2dock/pm2dock/internal/changes"
-	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/journal"
 	"github.com/pm2dock/pm2dock/internal/pm2"
@@ -90,69 +88,31 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx) // the watchers end with the command
-	defer cancel()
 	src := statusSources(f, p)
 	e, engineErr := f.Engine(ctx)
 	if engineErr == nil {
 		defer e.Close()
 		src.Engine = e
 	}
-	var changed <-chan struct{}
-	stopWatch := func() {}
-	watch := func() {
-		wctx, c := context.WithCancel(ctx)
-		changed = changes.Watch(wctx, changes.Sources{Profile: p, PM2Home: src.PM2Home, Engine: src.Engine}, keys).Listen().C
-		stopWatch = c
-	}
-	if opts.Watch {
-		watch()
-	}
-	for {
-		if opts.Watch && src.Engine == nil { // an engine that was down may be back
-			if e, _, err := engine.Connect(ctx, time.Second); err == nil {
-				defer e.Close() // once: src.Engine is set from now on
-				src.Engine, engineErr = e, nil
-				stopWatch() // and watch its events too
-				watch()
-			}
-		}
-		rep := status.Collect(ctx, src, keys)
-		rep.EngineErr = engineErr
+	show := func(rep status.Report) error {
 		if opts.Watch && f.IO.IsStdoutTTY() {
 			fmt.Fprint(f.IO.Out, "\033[H\033[2J")
 		}
 		if err := renderStatus(f, opts, rep); err != nil {
 			return err
 		}
-		if err := renderLastEvents(f, opts, p.Logs.Dir, keys); err != nil {
-			return err
-		}
-		if !opts.Watch {
-			return statusErr(rep, opts.Check)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-changed:
-			// A change rarely comes alone (PM2's event, the engine's, the
-			// state file): gather the burst into one redraw.
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(watchSettle):
-			}
-			select { // the burst's later signals are in this redraw
-			case <-changed:
-			default:
-			}
-		case <-time.After(opts.Interval): // uptimes move
-		}
+		return renderLastEvents(f, opts, p.Logs.Dir, keys)
 	}
+	if opts.Watch {
+		return status.Watch(ctx, src, keys, opts.Interval, engineErr, show)
+	}
+	rep := status.Collect(ctx, src, keys)
+	rep.EngineErr = engineErr
+	if err := show(rep); err != nil {
+		return err
+	}
+	return statusErr(rep, opts.Check)
 }
-
-// watchSettle is how long a watch waits after a change before redrawing.
-const watchSettle = 50 * time.Millisecond
 
 func renderStatus(f *Factory, opts *StatusOptions, rep status.Report) error {
 	if opts.Verbose {
