@@ -9,7 +9,7 @@ VERSION := $(shell cat VERSION)
 LDFLAGS := -X github.com/pm2dock/pm2dock/internal/buildinfo.Version=$(VERSION)
 E2E_TIMEOUT ?= 30m
 
-.PHONY: all build npm provision images test lint unit fuzz-short e2e cross clean demo bench fuzz faults
+.PHONY: all build npm provision provision-browser images test lint unit fuzz-short e2e cross clean demo bench fuzz faults
 
 all: build
 
@@ -24,11 +24,15 @@ npm:
 provision:
 	scripts/provision.sh
 
+# Headless Chromium for the dashboard's browser test and bench row (not the demo).
+provision-browser:
+	scripts/provision-browser.sh
+
 images:
 	scripts/build-images.sh
 
 # The README's test command: provision, then every check CI relies on.
-test: provision lint unit fuzz-short e2e cross
+test: provision provision-browser lint unit fuzz-short e2e cross
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
@@ -66,7 +70,7 @@ demo:
 	scripts/demo.sh
 
 # Side-by-side measurements against the baseline tools (README "Benchmarks").
-bench: provision build
+bench: provision provision-browser build
 	$(GO) run ./internal/testsupport/bench -root .
 
 clean:

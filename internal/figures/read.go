@@ -1,6 +1,7 @@
 package figures
 
 import (
+	"context"
 	"time"
 
 	"github.com/pm2dock/pm2dock/internal/logstore"
@@ -59,3 +60,38 @@ func fold(pts []Point, since time.Time, width time.Duration) []Point {
 	}
 	return out
 }
+
+// Iterator yields points in time order; see logstore.Iterator.
+type Iterator struct {
+	it  logstore.Iterator
+	cur Point
+}
+
+// Follow yields the points of services stored at or after since, and keeps
+// yielding new ones until ctx ends.
+func Follow(ctx context.Context, logsDir string, services []string, since time.Time) *Iterator {
+	return &Iterator{it: logstore.Follow(ctx, Dir(logsDir), logstore.QueryOptions{Services: services, Since: since})}
+}
+
+// Next advances to the next point, skipping records that hold none.
+func (i *Iterator) Next() bool {
+	for i.it.Next() {
+		if p, ok := fromRecord(i.it.Record()); ok {
+			i.cur = p
+			return true
+		}
+	}
+	return false
+}
+
+// Point is the current point.
+func (i *Iterator) Point() Point { return i.cur }
+
+// Service is the current point's service.
+func (i *Iterator) Service() string { return i.it.Record().Service }
+
+// Err is the error that ended the iteration, if any.
+func (i *Iterator) Err() error { return i.it.Err() }
+
+// Close releases the open files.
+func (i *Iterator) Close() error { return i.it.Close() }

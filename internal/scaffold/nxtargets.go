@@ -25,6 +25,7 @@ var verbs = []verb{
 	{"events", "[SERVICE...] [--since T] [--until T] [--tail N] [--json]", "what happened to the services, by time", true, false, false},
 	{"wait", "[SERVICE...] [--timeout D]", "wait until healthy (a job: completed), however they were started", true, true, false},
 	{"prune", "[--dry-run]", "apply log and event retention now", false, false, false},
+	{"dashboard", "[--addr HOST:PORT] [--open]", "serve a local read-only page of the stack: live status, timelines, CPU and memory, logs by time", false, false, false},
 }
 
 // Targets returns the Nx targets that run pm2dock: one per verb for the whole

@@ -83,3 +83,12 @@ type buildError struct {
 }
 
 func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
+
+// RequireBrowser skips (or fails under PM2DOCK_E2E_DISALLOW_SKIP=1) when
+// no Chromium can be started: scripts/provision-browser.sh installs it.
+func RequireBrowser(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		skip(t, "no headless browser: "+err.Error())
+	}
+}
