@@ -54,10 +54,16 @@ func watchPM2(ctx context.Context, src Sources, keys []string, signal func(Kind)
 	}
 }
 
+// engineActions are the container events that can change what status shows;
+// the engine sends only those (health_status matches each "health_status: …").
+// exec_* events are left out above all: every healthcheck probe makes three,
+// ten services probed each 500 ms are sixty a second, and decoding them was
+// half of a watch's CPU.
+var engineActions = []string{"create", "start", "restart", "die", "kill", "stop", "pause", "unpause", "oom", "destroy", "rename", "update", "health_status"}
+
 // watchEngine signals on the engine's events for the containers of keys'
-// compose services. exec_* events are left out: every healthcheck probe makes
-// three, and redrawing on them would redraw several times a second for
-// nothing (a health change has its own health_status event).
+// compose services (engineActions; an engine that ignores the filter still has
+// its exec_* events skipped here: a health change has its own event).
 func watchEngine(ctx context.Context, src Sources, keys []string, signal func(Kind)) {
 	services := map[string]bool{}
 	for _, k := range keys {
@@ -65,7 +71,7 @@ func watchEngine(ctx context.Context, src Sources, keys []string, signal func(Ki
 			services[svc.Compose] = true
 		}
 	}
-	f := client.Filters{}.Add("type", "container").Add("label", engine.LabelProject+"="+src.Profile.Project.Name)
+	f := client.Filters{}.Add("type", "container").Add("label", engine.LabelProject+"="+src.Profile.Project.Name).Add("event", engineActions...)
 	for ctx.Err() == nil {
 		evs := src.Engine.Events(ctx, client.EventsListOptions{Filters: f})
 	read:
