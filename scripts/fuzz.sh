@@ -14,6 +14,7 @@ targets=(
   "./internal/pm2/rpc FuzzDecode"
   "./internal/logstore FuzzReadSegment"
   "./internal/logstore FuzzRecordRoundTrip"
+  "./internal/figures FuzzParseFast"
 )
 # `go test -fuzz` sometimes ends a clean run with "context deadline exceeded"
 # when -fuzztime runs out mid-input (no failing input is written then): such a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -114,14 +115,132 @@ func (r *Recorder) Close() error {
 	return r.s.Close()
 }
 
-// fromRecord reads a point back; false when the record holds none.
+// fromRecord reads a point back; false when the record holds none. The
+// form Recorder writes is read without encoding/json (a day of ten services
+// is 172 800 points, and json was three quarters of reading them); anything
+// else, the same object written another way included, goes through json.
 func fromRecord(rec logstore.Record) (Point, bool) {
-	var p Point
-	d := json.NewDecoder(bytes.NewReader(rec.Msg))
-	d.DisallowUnknownFields()
-	if d.Decode(&p) != nil || p.Container == "" || p.Samples <= 0 || p.MemBytes < 0 || p.CPUPercent < 0 {
+	p, ok := parseFast(rec.Msg)
+	if !ok {
+		d := json.NewDecoder(bytes.NewReader(rec.Msg))
+		d.DisallowUnknownFields()
+		if d.Decode(&p) != nil || d.More() {
+			return Point{}, false
+		}
+	}
+	if p.Container == "" || p.Samples <= 0 || p.MemBytes < 0 || p.MemLimitBytes < 0 || p.CPUPercent < 0 {
 		return Point{}, false
 	}
 	p.At = rec.TS
 	return p, true
+}
+
+// parseFast reads exactly the bytes json.Marshal writes for a Point whose
+// container is a plain word (an engine id: hex), or says it did not.
+func parseFast(b []byte) (p Point, ok bool) {
+	field := func(key string) bool {
+		if !bytes.HasPrefix(b, []byte(key)) {
+			return false
+		}
+		b = b[len(key):]
+		return true
+	}
+	num := func(whole bool) (string, bool) {
+		n := numberLen(b, whole)
+		if n == 0 {
+			return "", false
+		}
+		v := string(b[:n])
+		b = b[n:]
+		return v, true
+	}
+	integer := func(dst *int64) bool {
+		v, ok := num(true)
+		if !ok {
+			return false
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		*dst = n
+		return err == nil
+	}
+	if !field(`{"container":"`) {
+		return p, false
+	}
+	end := bytes.IndexByte(b, '"')
+	if end <= 0 {
+		return p, false
+	}
+	for _, c := range b[:end] {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_' || c == '.') {
+			return p, false // escapes and the rest: json's job
+		}
+	}
+	p.Container = string(b[:end])
+	b = b[end:]
+	var samples int64
+	if !field(`","cpu_percent":`) {
+		return p, false
+	}
+	v, ok := num(false)
+	if !ok {
+		return p, false
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return p, false
+	}
+	p.CPUPercent = f
+	if !field(`,"mem_bytes":`) || !integer(&p.MemBytes) || !field(`,"mem_limit_bytes":`) || !integer(&p.MemLimitBytes) ||
+		!field(`,"samples":`) || !integer(&samples) || string(b) != "}" {
+		return p, false
+	}
+	p.Samples = int(samples)
+	return p, true
+}
+
+// numberLen is the length of the JSON number at the start of b (RFC 8259:
+// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?), 0 if there is none; whole
+// allows no fraction or exponent (what json reads into an integer).
+func numberLen(b []byte, whole bool) int {
+	i := 0
+	digits := func() int {
+		j := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		return i - j
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		digits()
+	default:
+		return 0
+	}
+	if whole {
+		if i < len(b) && (b[i] == '.' || b[i] == 'e' || b[i] == 'E') {
+			return 0
+		}
+		return i
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
+			return 0
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return 0
+		}
+	}
+	return i
 }

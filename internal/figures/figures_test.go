@@ -1,12 +1,14 @@
 package figures
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/pm2dock/pm2dock/internal/logstore"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
@@ -124,5 +126,38 @@ func TestRecorderReportsOnceAndRecovers(t *testing.T) {
 	got, _ := Read(dir, "db", time.Time{}, time.Time{}, 0)
 	if len(got) != 3 { // 10..14 (stored when 15 came), 15..19 and 20
 		t.Errorf("after recovery %d points, want 3", len(got))
+	}
+}
+
+// The fast reader and encoding/json agree on every point the recorder
+// writes, and the fast one declines what it does not know.
+func TestParseFastAgreesWithJSON(t *testing.T) {
+	for _, p := range []Point{
+		{Container: "3f2a9b", CPUPercent: 12.5, MemBytes: 52428800, Samples: 5},
+		{Container: "c", CPUPercent: 0, MemBytes: 0, MemLimitBytes: 1 << 40, Samples: 1},
+		{Container: "c", CPUPercent: 1e-7, MemBytes: 1, Samples: 3},
+		{Container: "c", CPUPercent: 123456789.25, MemBytes: 9, Samples: 2},
+	} {
+		raw, _ := json.Marshal(p)
+		got, ok := parseFast(raw)
+		if !ok || got != p {
+			t.Errorf("parseFast(%s) = %+v, %v; want %+v", raw, got, ok, p)
+		}
+	}
+	for _, raw := range []string{
+		`{"container":"a\"b","cpu_percent":1,"mem_bytes":1,"mem_limit_bytes":0,"samples":1}`,
+		`{"container":"a","cpu_percent":1,"mem_bytes":1,"mem_limit_bytes":0,"samples":1,"x":1}`,
+		`{"cpu_percent":1,"container":"a","mem_bytes":1,"mem_limit_bytes":0,"samples":1}`,
+		`{"container":"a","cpu_percent":1,"mem_bytes":1.5,"mem_limit_bytes":0,"samples":1}`,
+		`{"container":"a","cpu_percent":1,"mem_bytes":1,"mem_limit_bytes":0,"samples":1} `,
+	} {
+		if p, ok := parseFast([]byte(raw)); ok {
+			t.Errorf("parseFast(%s) = %+v, want it declined", raw, p)
+		}
+	}
+	// Declined but valid: json reads it (key order is not the contract's business).
+	rec := logstore.Record{TS: t0, Msg: []byte(`{"cpu_percent":1,"container":"a","mem_bytes":1,"mem_limit_bytes":0,"samples":1}`)}
+	if p, ok := fromRecord(rec); !ok || p.Container != "a" {
+		t.Errorf("fromRecord of another key order: %+v %v", p, ok)
 	}
 }

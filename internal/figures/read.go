@@ -68,9 +68,9 @@ type Iterator struct {
 }
 
 // Follow yields the points of services stored at or after since, and keeps
-// yielding new ones until ctx ends.
-func Follow(ctx context.Context, logsDir string, services []string, since time.Time) *Iterator {
-	return &Iterator{it: logstore.Follow(ctx, Dir(logsDir), logstore.QueryOptions{Services: services, Since: since})}
+// yielding new ones until ctx ends, looking each poll (0: 200 ms).
+func Follow(ctx context.Context, logsDir string, services []string, since time.Time, poll time.Duration) *Iterator {
+	return &Iterator{it: logstore.Follow(ctx, Dir(logsDir), logstore.QueryOptions{Services: services, Since: since, PollInterval: poll})}
 }
 
 // Next advances to the next point, skipping records that hold none.

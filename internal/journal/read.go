@@ -14,6 +14,7 @@ type Window struct {
 	Services     []string
 	Since, Until time.Time
 	Tail         int
+	Poll         time.Duration // Follow: how often to look for new events (0: the log store's 200 ms)
 }
 
 // Iterator yields events in time order; see logstore.Iterator.
@@ -34,7 +35,7 @@ func Follow(ctx context.Context, logsDir string, w Window) *Iterator {
 }
 
 func (w Window) options() logstore.QueryOptions {
-	return logstore.QueryOptions{Services: w.Services, Since: w.Since, Until: w.Until, Tail: w.Tail}
+	return logstore.QueryOptions{Services: w.Services, Since: w.Since, Until: w.Until, Tail: w.Tail, PollInterval: w.Poll}
 }
 
 // Next advances to the next event, skipping records that hold none.
