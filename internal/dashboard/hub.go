@@ -124,17 +124,25 @@ func (h *hub) status(ctx context.Context) []byte {
 	return h.last
 }
 
+// How often the hub looks for new events and figures points: an event is on
+// the page within half a second of its record (a container's end is there at
+// once already, through the status), a point comes each figures.Period.
+const (
+	eventsPoll  = 500 * time.Millisecond
+	figuresPoll = time.Second
+)
+
 // follow pushes the journal's and the history's new records from since.
 func (h *hub) follow(ctx context.Context, since time.Time) {
 	dir := h.cfg.Status.Profile.Logs.Dir
 	go func() {
-		it := journal.Follow(ctx, dir, journal.Window{Services: h.cfg.Keys, Since: since})
+		it := journal.Follow(ctx, dir, journal.Window{Services: h.cfg.Keys, Since: since, Poll: eventsPoll})
 		defer it.Close()
 		for it.Next() {
 			h.broadcast(message{"event", compactJSON(it.Event())}, nil)
 		}
 	}()
-	it := figures.Follow(ctx, dir, h.cfg.Keys, since)
+	it := figures.Follow(ctx, dir, h.cfg.Keys, since, figuresPoll)
 	defer it.Close()
 	for it.Next() {
 		h.broadcast(message{"figure", compactJSON(struct {

@@ -260,22 +260,59 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, err)
 		return
 	}
+	buckets, err := bucketsParam(q, 0)
+	if err != nil {
+		badRequest(w, err)
+		return
+	}
 	it := journal.Query(s.cfg.Status.Profile.Logs.Dir, journal.Window{Services: keys, Since: since, Until: until})
 	defer it.Close()
 	evs := []journal.Event{}
-	truncated := false
+	truncated, folded := false, 0
+	type slot struct {
+		service string
+		bucket  int64
+		kind    journal.Kind
+	}
+	taken := map[slot]bool{}
+	width := int64(0)
+	if buckets > 0 {
+		width = max(1, int64(until.Sub(since))/int64(buckets))
+	}
 	for it.Next() {
+		e := it.Event()
+		if width > 0 { // one event of each kind per service and span: a lane is a few hundred pixels
+			k := slot{e.Service, int64(e.TS.Sub(since)) / width, e.Kind}
+			if taken[k] {
+				folded++
+				continue
+			}
+			taken[k] = true
+		}
 		if len(evs) == MaxEvents {
 			truncated = true
 			break
 		}
-		evs = append(evs, it.Event())
+		evs = append(evs, e)
 	}
 	if err := it.Err(); err != nil {
 		http.Error(w, "read the event journal: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	writeJSON(w, map[string]any{"since": since, "until": until, "events": evs, "truncated": truncated})
+	writeJSON(w, map[string]any{"since": since, "until": until, "events": evs, "folded": folded, "truncated": truncated})
+}
+
+// bucketsParam reads buckets (def when absent).
+func bucketsParam(q url.Values, def int) (int, error) {
+	v := q.Get("buckets")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > MaxBuckets {
+		return 0, fmt.Errorf("buckets %q: want a number from 1 to %d", v, MaxBuckets)
+	}
+	return n, nil
 }
 
 // point is a figures point as the page graphs it: [unix ms, cpu %, mem bytes, limit bytes].
@@ -297,12 +334,10 @@ func (s *Server) apiFigures(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, err)
 		return
 	}
-	buckets := 600
-	if v := q.Get("buckets"); v != "" {
-		if buckets, err = strconv.Atoi(v); err != nil || buckets < 1 || buckets > MaxBuckets {
-			badRequest(w, fmt.Errorf("buckets %q: want a number from 1 to %d", v, MaxBuckets))
-			return
-		}
+	buckets, err := bucketsParam(q, 600)
+	if err != nil {
+		badRequest(w, err)
+		return
 	}
 	out := map[string][]point{}
 	for _, k := range keys {

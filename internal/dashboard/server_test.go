@@ -39,6 +39,7 @@ func testServer(t *testing.T) (*Server, string) {
 	}
 	j := journal.NewWriter(p.Logs.Dir, "db", nil)
 	j.Record(journal.Event{TS: t0.Add(time.Minute), Kind: journal.Start, By: journal.ByUser})
+	j.Record(journal.Event{TS: t0.Add(90 * time.Second), Kind: journal.Start, By: journal.ByPM2})
 	j.Record(journal.Event{TS: t0.Add(2 * time.Minute), Kind: journal.Healthy, By: journal.ByEngine})
 	j.Close()
 	r := figures.NewRecorder(p.Logs.Dir, "db", nil)
@@ -120,7 +121,7 @@ func TestGuardRefusesWhatIsNotThisPagesRead(t *testing.T) {
 func TestPageCarriesTheTokenToItsAssets(t *testing.T) {
 	s, tok := testServer(t)
 	code, _, body := do(t, s, "GET", "/?token="+tok, nil)
-	if code != 200 || strings.Count(body, "?token="+tok) != 4 || !strings.Contains(body, `data-service="auth"`) {
+	if code != 200 || strings.Count(body, "token="+tok) != 7 || !strings.Contains(body, `data-service="auth"`) {
 		t.Fatalf("page %d:\n%s", code, body)
 	}
 }
@@ -142,6 +143,17 @@ func TestWindowRoutesReadTheStores(t *testing.T) {
 	}
 	if get("/api/events?since=2026-12-02T10:00:30Z&until=2026-12-02T10:01:30Z", &ev); len(ev.Events) != 1 || ev.Events[0]["event"] != "start" || len(ev.Events[0]) != 9 {
 		t.Errorf("events in [0:30, 1:30): %v, want the start alone with the 9 keys", ev.Events)
+	}
+	var folded struct {
+		Events []map[string]any `json:"events"`
+		Folded int              `json:"folded"`
+	}
+	if get("/api/events?since=2026-12-02T10:00:00Z&until=2026-12-02T10:03:00Z&buckets=1", &folded); len(folded.Events) != 2 || folded.Folded != 1 ||
+		folded.Events[0]["by"] != "user" || folded.Events[1]["event"] != "healthy" {
+		t.Errorf("events folded into one span: %v (%d folded), want the first start and the healthy, one folded", folded.Events, folded.Folded)
+	}
+	if get("/api/events?since=2026-12-02T10:00:00Z&until=2026-12-02T10:03:00Z&buckets=2", &folded); len(folded.Events) != 3 || folded.Folded != 0 {
+		t.Errorf("events in two spans: %v (%d folded), want all three", folded.Events, folded.Folded)
 	}
 	var fig struct {
 		Services map[string][][4]float64 `json:"services"`

@@ -18,6 +18,7 @@ import (
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/pm2dock/pm2dock/internal/testsupport/browser"
 	h "github.com/pm2dock/pm2dock/internal/testsupport/harness"
@@ -106,7 +107,7 @@ type shownLine struct {
 // a screenshot; and the guard: no token, a foreign Host or Origin, a write,
 // and another site's page in the same browser are all refused.
 func TestDashboardInARealBrowser(t *testing.T) {
-	e, _ := pgStack(t, true)
+	e, port := pgStack(t, true)
 	e.MustRun("start")
 	page := e.dashboard()
 	u, err := url.Parse(page)
@@ -253,6 +254,21 @@ func TestDashboardInARealBrowser(t *testing.T) {
 	if warn := compare("warn"); warn >= all {
 		t.Errorf("level warn kept %d of %d lines: PostgreSQL's LOG lines are info", warn, all)
 	}
+
+	// Follow: a line PostgreSQL writes now (a refused login) arrives on the
+	// page without a reload, once, in the store's form.
+	run("follow db's lines", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Run(b, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('#loglevel'); s.value = ''; const f = document.querySelector('#follow'); f.checked = true; f.dispatchEvent(new Event('change')); })()`))
+		return err
+	}))
+	poll("following", `document.querySelector('#logs').dataset.state === 'following'`, 10*time.Second)
+	cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
+	if conn, err := pgx.Connect(cctx, fmt.Sprintf("postgres://app:wrong-%d@127.0.0.1:%d/app", time.Now().UnixNano(), port)); err == nil {
+		conn.Close(cctx)
+		t.Fatal("a wrong password was accepted")
+	}
+	ccancel()
+	poll("the refused login's line, followed", `[...document.querySelectorAll('#logs .line .msg')].filter(m => m.textContent.includes('password authentication failed for user "app"')).length === 1`, 5*time.Second)
 
 	// The graphs have db's figures (a point each 5 s since it started).
 	poll("db's figures graphed", `document.querySelectorAll('#cpu canvas').length > 0 && [...document.querySelectorAll('#cpu .u-legend .u-label')].some(l => l.textContent === 'db')`, 10*time.Second)

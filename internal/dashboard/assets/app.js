@@ -63,8 +63,9 @@
     for (const k of kids) if (k != null) e.append(k);
     return e;
   };
+  const eventKey = (e) => `${e.ts} ${e.service} ${e.event}`;
   const eventText = (e) => {
-    let t = `${clock(Date.parse(e.ts))} ${e.service} ${e.event}`;
+    let t = `${clock(e._t ??= Date.parse(e.ts))} ${e.service} ${e.event}`;
     if (e.exit_code != null) t += ` (exit ${e.exit_code}${e.oom_killed ? ', OOM-killed' : ''})`;
     if (e.by) t += ` by ${e.by}`;
     if (e.reason) t += `: ${e.reason}`;
@@ -128,11 +129,14 @@
       const kids = [];
       for (const e of S.events) {
         if (e.service !== lane.dataset.service) continue;
-        const t = Date.parse(e.ts);
+        const t = e._t ??= Date.parse(e.ts);
         if (t < f) continue;
-        const left = ((t - f) / S.range) * 100;
-        kids.push(el('span', { class: `ev ${kindClass(e.event)}`, title: eventText(e), 'data-ts': e.ts, 'data-event': e.event, 'data-by': e.by || '' }));
-        kids[kids.length - 1].style.left = `${Math.min(100, left)}%`;
+        const m = document.createElement('span');
+        m.className = `ev ${kindClass(e.event)}`;
+        m.title = eventText(e);
+        m.dataset.ts = e.ts; m.dataset.event = e.event; m.dataset.by = e.by || '';
+        m.style.left = `${Math.min(100, ((t - f) / S.range) * 100)}%`;
+        kids.push(m);
       }
       // A container's end is in the status at once, in the journal once the
       // shim has told it from an engine shutdown (up to 5 s later): until
@@ -141,7 +145,7 @@
       const lf = r && r.last_failure;
       if (lf && lf.shim_exit_code == null) {
         const at = Date.parse(lf.at);
-        const journaled = S.events.some((e) => e.service === lane.dataset.service && (e.event === 'exit' || e.event === 'crash-loop') && Math.abs(Date.parse(e.ts) - at) < 15000);
+        const journaled = S.events.some((e) => e.service === lane.dataset.service && (e.event === 'exit' || e.event === 'crash-loop') && Math.abs((e._t ??= Date.parse(e.ts)) - at) < 15000);
         if (!journaled && at >= f) {
           const m = el('span', { class: 'ev k-bad pending', title: `${clock(at)} ${lane.dataset.service} exit (exit ${lf.exit_code}${lf.oom_killed ? ', OOM-killed' : ''}): ${lf.reason}`, 'data-ts': lf.at, 'data-event': 'exit', 'data-by': '' });
           m.style.left = `${Math.min(100, ((at - f) / S.range) * 100)}%`;
@@ -288,11 +292,38 @@
   $('#loglevel').addEventListener('change', () => { if (S.follow) startFollow(); else loadLogs(); });
 
   // ---- the window, and the stream
+  // The first window's answers were asked for by the page's head (preload),
+  // while the scripts loaded: fetched again here with the same URLs, the
+  // browser hands over those answers.
+  const preloaded = async (id) => {
+    const r = await fetch(document.getElementById(id).href, { cache: 'no-store' });
+    if (!r.ok) throw new Error(`${id}: ${r.status} ${(await r.text()).trim()}`);
+    return r.json();
+  };
+  let first = true;
   const loadWindow = async () => {
-    const since = new Date(from()).toISOString(); const until = new Date(now() + 60000).toISOString();
-    const [ev, fig] = await Promise.all([api('/api/events', { since, until }), api('/api/figures', { since, until, buckets: 720 })]);
-    S.events = ev.events; S.figures = fig.services;
-    renderTimeline(); renderGraphs();
+    let ev; let fig;
+    if (first && S.range === 3600000) {
+      first = false;
+      [ev, fig] = await Promise.all([preloaded('first-events'), preloaded('first-figures')]);
+    } else {
+      const since = new Date(from()).toISOString(); const until = new Date(now() + 60000).toISOString();
+      [ev, fig] = await Promise.all([api('/api/events', { since, until, buckets: 300 }), api('/api/figures', { since, until, buckets: 360 })]);
+    }
+    // Events pushed while the answer was on its way are kept, once.
+    const seen = new Set(ev.events.map(eventKey));
+    S.events = ev.events.concat(S.events.filter((e) => !seen.has(eventKey(e)) && Date.parse(e.ts) >= Date.parse(ev.since)));
+    S.events.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+    S.figures = fig.services;
+    const cut = [];
+    if (ev.folded) cut.push(`${ev.folded} more events not drawn (one of each kind per service every ${secs(S.range / 300000)})`);
+    if (ev.truncated) cut.push(`only the first ${ev.events.length} events drawn`);
+    $('#folded').textContent = cut.length ? `${cut.join('; ')}: pm2dock events lists them all` : '';
+    performance.mark('pm2dock-fetched');
+    renderTimeline();
+    performance.mark('pm2dock-timeline');
+    renderGraphs();
+    performance.mark('pm2dock-graphs');
   };
   const openStream = () => {
     if (S.stream) S.stream.close();
@@ -305,6 +336,8 @@
     es.addEventListener('status', (m) => { S.status = JSON.parse(m.data); renderStatus(); renderTimeline(); });
     es.addEventListener('event', (m) => {
       const e = JSON.parse(m.data);
+      const k = eventKey(e);
+      if (S.events.some((x) => x.ts === e.ts && eventKey(x) === k)) return; // fetched already
       if (!S.events.length || S.events[S.events.length - 1].ts <= e.ts) S.events.push(e);
       else { S.events.push(e); S.events.sort((a, b) => (a.ts < b.ts ? -1 : 1)); }
       renderTimeline();
@@ -317,10 +350,13 @@
     es.addEventListener('log', (m) => appendLog(JSON.parse(m.data)));
   };
   for (const b of document.querySelectorAll('.range button')) {
-    b.addEventListener('click', () => {
+    b.addEventListener('click', async () => {
+      const t = performance.now();
       S.range = Number(b.dataset.range);
       for (const o of document.querySelectorAll('.range button')) o.classList.toggle('on', o === b);
-      loadWindow();
+      delete document.body.dataset.windowMs;
+      await loadWindow();
+      document.body.dataset.windowMs = String(Math.round(performance.now() - t)); // how long the window took to show
     });
   }
 
@@ -337,7 +373,7 @@
   openStream();
   (async () => {
     try {
-      const [st] = await Promise.all([api('/api/status'), loadWindow()]);
+      const [st] = await Promise.all([preloaded('first-status'), loadWindow()]);
       if (!S.status) { S.status = st; renderStatus(); }
       performance.mark('pm2dock-ready');
       document.body.dataset.ready = String(Math.round(performance.getEntriesByName('pm2dock-ready')[0].startTime));
