@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pm2dock/pm2dock/internal/changes"
+	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/status"
 )
@@ -60,30 +60,48 @@ func waitRun(ctx context.Context, f *Factory, opts *WaitOptions) error {
 			timeout = s.StartTimeout
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	src := statusSources(f, p)
-	if e, err := f.Engine(ctx); err == nil {
+	e, engineErr := f.Engine(ctx)
+	if engineErr == nil {
 		defer e.Close()
 		src.Engine = e
 	}
-	changed := changes.Watch(ctx, changes.Sources{Profile: p, PM2Home: src.PM2Home, Engine: src.Engine}, keys).Listen().C
-	for {
-		rep := status.Collect(ctx, src, keys)
-		done, err := waitVerdict(rep, src.Engine != nil)
-		if done {
-			return err
+	// Each round asks the engine again if it was down (status.Watch), so an
+	// engine that comes up during the wait is waited for, not an exit 7.
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var verdict error
+	decided := errors.New("decided")
+	err = status.Watch(wctx, src, keys, time.Second, engineErr, func(rep status.Report) error {
+		if done, err := waitVerdict(rep, rep.EngineErr == nil); done {
+			verdict = err
+			return decided
 		}
-		select {
-		case <-changed:
-		case <-time.After(time.Second): // a backoff or a healthcheck interval passes without a signal
-		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return waitTimeout(rep, src.Engine != nil, timeout)
-			}
-			return ctx.Err()
+		return nil
+	})
+	switch {
+	case err == decided:
+		return verdict
+	case err != nil:
+		return err
+	case ctx.Err() != nil: // interrupted
+		return ctx.Err()
+	}
+	// The deadline: the verdict comes from one more look that the deadline
+	// does not cut (a look cut short would blame PM2 or the engine).
+	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer fcancel()
+	if src.Engine == nil {
+		if e, _, err := engine.Connect(fctx, time.Second); err == nil {
+			defer e.Close()
+			src.Engine = e
 		}
 	}
+	rep := status.Collect(fctx, src, keys)
+	if done, err := waitVerdict(rep, src.Engine != nil); done {
+		return err
+	}
+	return waitTimeout(rep, src.Engine != nil, timeout)
 }
 
 // waitVerdict decides a round: every service ready (done, nil), one failed
