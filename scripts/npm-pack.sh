@@ -7,12 +7,20 @@
 # built; the pm2dock package always lists all five as optionalDependencies.
 # Nothing is published.
 set -euo pipefail
+# OUT is taken from where the script was called; the default is in the repository.
+if [ -n "${1:-}" ]; then out=$(mkdir -p "$1" && cd "$1" && pwd); fi
 cd "$(dirname "$0")/.."
 export PATH=/usr/local/go/bin:$PATH
-out=$(mkdir -p "${1:-dist/npm}" && cd "${1:-dist/npm}" && pwd)
+out=${out:-$(mkdir -p dist/npm && cd dist/npm && pwd)}
 version=$(tr -d ' \n' < VERSION)
 all="linux-x64 linux-arm64 darwin-x64 darwin-arm64 win32-x64"
 platforms=${PLATFORMS:-$all}
+for p in $platforms; do
+  case " $all " in
+    *" $p "*) ;;
+    *) echo "npm-pack: PLATFORMS: $p is not one of: $all" >&2; exit 2 ;;
+  esac
+done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -181,8 +182,9 @@ func initNx(ctx context.Context, f *Factory, dir, profilePath string, opts *Init
 		if !res.Changed {
 			verb = "the Nx plugin " + scaffold.NxPlugin + " is registered already in"
 		}
+		name := nxProjectName(dir)
 		fmt.Fprintf(f.IO.Out, "%s %s\nnext: npx nx show project %s --json   (the inferred targets; npx nx run %s:start)\n",
-			verb, displayPath(f, res.Path), filepath.Base(dir), filepath.Base(dir))
+			verb, displayPath(f, res.Path), name, name)
 		return nil
 	}
 	keys, err := stackKeys(ctx, f, dir, profilePath)
@@ -259,4 +261,22 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// nxProjectName is the name Nx gives the project of dir: the one its
+// project.json or package.json says, else (the plugin's choice) the folder's.
+func nxProjectName(dir string) string {
+	for _, file := range []string{"project.json", "package.json"} {
+		raw, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			continue
+		}
+		var v struct {
+			Name string `json:"name"`
+		}
+		if json.Unmarshal(raw, &v) == nil && v.Name != "" {
+			return v.Name
+		}
+	}
+	return filepath.Base(dir)
 }

@@ -104,9 +104,15 @@ func TestInitNxRegistersThePluginOnceItIsInstalled(t *testing.T) {
 	if nx, _ := os.ReadFile(filepath.Join(ws, "nx.json")); string(nx) != want {
 		t.Fatalf("nx.json\n%s\nwant\n%s", nx, want)
 	}
-	if code, out, _ := runInit(t, ws, "--dir", svc, "--nx"); code != 0 || !strings.Contains(out, "registered already") {
-		t.Fatalf("second init --nx: exit %d\n%s", code, out)
+	if code, out, _ := runInit(t, ws, "--dir", svc, "--nx"); code != 0 || !strings.Contains(out, "registered already") ||
+		!strings.Contains(out, "npx nx show project "+filepath.Base(svc)+" --json") {
+		t.Fatalf("second init --nx: exit %d\n%s; want the folder's name as the project's", code, out)
 	}
+	os.WriteFile(filepath.Join(svc, "package.json"), []byte(`{"name": "@acme/infra"}`), 0o644)
+	if _, out, _ := runInit(t, ws, "--dir", svc, "--nx"); !strings.Contains(out, "npx nx show project @acme/infra --json") {
+		t.Errorf("init --nx beside a package.json naming the project:\n%s\nwant that name in the hint", out)
+	}
+	os.Remove(filepath.Join(svc, "package.json"))
 	if _, err := os.Stat(filepath.Join(svc, "project.json")); err == nil {
 		t.Error("init --nx wrote project.json; the plugin infers the targets")
 	}

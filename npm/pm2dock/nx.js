@@ -9,7 +9,7 @@
 //
 // Options: {"targetNames": {"start": "up", "stop": "down", …}} renames a verb's
 // targets (the per-service ones become up-db, …).
-const { execFileSync } = require('child_process');
+const { execFile } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const { binaryPath } = require('./lib/binary');
@@ -28,13 +28,28 @@ function renamed(targets, names) {
   return out;
 }
 
-function nodesFor(file, options, context) {
+function targetsOf(bin, dir, workspaceRoot) {
+  return new Promise((resolve, reject) => {
+    execFile(bin, ['--dir', dir, 'nx-targets', '--workspace', workspaceRoot, '--bin', bin],
+      { encoding: 'utf8', windowsHide: true, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+        if (err) {
+          reject(new Error((stderr || err.message || '').toString().trim()));
+          return;
+        }
+        try {
+          resolve(JSON.parse(stdout).targets);
+        } catch (e) {
+          reject(new Error(`pm2dock nx-targets printed no JSON: ${e.message}`));
+        }
+      });
+  });
+}
+
+async function nodesFor(bin, file, options, context) {
   const root = path.dirname(file);
   const dir = path.join(context.workspaceRoot, root);
-  const bin = binaryPath();
-  const raw = execFileSync(bin, ['--dir', dir, 'nx-targets', '--workspace', context.workspaceRoot, '--bin', bin],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-  const project = { root: root === '' ? '.' : root, targets: renamed(JSON.parse(raw).targets, options && options.targetNames) };
+  const targets = await targetsOf(bin, dir, context.workspaceRoot);
+  const project = { root: root === '' ? '.' : root, targets: renamed(targets, options && options.targetNames) };
   // A folder with its own project.json or package.json is named there.
   if (!fs.existsSync(path.join(dir, 'project.json')) && !fs.existsSync(path.join(dir, 'package.json'))) {
     project.name = path.basename(dir);
@@ -42,16 +57,35 @@ function nodesFor(file, options, context) {
   return { projects: { [project.root]: project } };
 }
 
-async function createNodesFunction(files, options, context) {
-  const results = [];
-  for (const file of files) {
-    try {
-      results.push([file, nodesFor(file, options, context)]);
-    } catch (err) {
-      const why = (err.stderr || err.message || '').toString().trim();
-      throw new Error(`pm2dock/nx: ${file}: ${why}`);
-    }
+// aggregateError is Nx's error for a plugin that found some projects and
+// failed on others: Nx reports each failed file and keeps the rest.
+function aggregateError(errors, results, workspaceRoot) {
+  try {
+    const nx = require(require.resolve('nx/src/devkit-exports', { paths: [workspaceRoot] }));
+    if (nx.AggregateCreateNodesError) return new nx.AggregateCreateNodesError(errors, results);
+  } catch (_) {
+    // an Nx without it: one error naming every file
   }
+  return new Error(errors.map(([file, err]) => err.message).join('\n'));
+}
+
+// Every pm2dock.yaml is asked about at once (a binary each); a broken one
+// costs its own project only.
+async function createNodesFunction(files, options, context) {
+  let bin;
+  try {
+    bin = binaryPath();
+  } catch (err) {
+    throw new Error(`pm2dock/nx: ${err.message}`);
+  }
+  const settled = await Promise.allSettled(files.map((file) => nodesFor(bin, file, options, context)));
+  const results = [];
+  const errors = [];
+  settled.forEach((r, i) => {
+    if (r.status === 'fulfilled') results.push([files[i], r.value]);
+    else errors.push([files[i], new Error(`pm2dock/nx: ${files[i]}: ${r.reason.message}`)]);
+  });
+  if (errors.length) throw aggregateError(errors, results, context.workspaceRoot);
   return results;
 }
 

@@ -16,7 +16,9 @@ try {
 }
 
 const child = spawn(bin, process.argv.slice(2), { stdio: 'inherit', windowsHide: true });
-const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+// On Windows there are no signals to pass on: child.kill() there is
+// TerminateProcess, and a console's Ctrl-C reaches the child by itself.
+const forwarded = process.platform === 'win32' ? [] : ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 const handlers = {};
 for (const sig of forwarded) {
   handlers[sig] = () => {
@@ -39,7 +41,12 @@ child.on('error', (err) => {
 child.on('exit', (code, signal) => {
   for (const sig of forwarded) process.removeListener(sig, handlers[sig]);
   if (signal) {
-    process.kill(process.pid, signal); // end the same way, so the caller sees the signal
+    // End the same way, so the caller sees the signal. Node ignores some
+    // (SIGPIPE) and handles others itself; if this process is still here
+    // after the re-raise, exit as a shell reports a death by that signal.
+    process.kill(process.pid, signal);
+    const signo = require('os').constants.signals[signal] || 0;
+    setTimeout(() => process.exit(128 + signo), 100);
     return;
   }
   process.exit(code === null ? 1 : code);

@@ -56,7 +56,12 @@ function binaryPath() {
     try {
       fs.accessSync(bin, fs.constants.X_OK);
     } catch (_) {
-      fs.chmodSync(bin, 0o755); // some package managers drop the mode bits
+      try {
+        fs.chmodSync(bin, 0o755); // some package managers drop the mode bits
+      } catch (err) {
+        throw new BinaryNotFound(`pm2dock: ${bin} is not executable and cannot be made so (${err.code || err.message}).\n` +
+          `  → chmod +x ${bin}, or reinstall ${pkg} as the user that owns node_modules`);
+      }
     }
   }
   return bin;
