@@ -248,23 +248,36 @@ func badRequest(w http.ResponseWriter, err error) {
 	http.Error(w, "pm2dock dashboard: "+err.Error(), http.StatusBadRequest)
 }
 
+// params are a window route's parameters: the window, the services, the buckets.
+type params struct {
+	since, until time.Time
+	keys         []string
+	buckets      int
+}
+
+// params reads them, answering 400 itself when one is wrong (false);
+// buckets defaults to defBuckets.
+func (s *Server) params(w http.ResponseWriter, q url.Values, defBuckets int) (params, bool) {
+	var p params
+	var err error
+	if p.since, p.until, err = s.window(q); err == nil {
+		if p.keys, err = s.services(q); err == nil {
+			p.buckets, err = bucketsParam(q, defBuckets)
+		}
+	}
+	if err != nil {
+		badRequest(w, err)
+		return p, false
+	}
+	return p, true
+}
+
 func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	since, until, err := s.window(q)
-	if err != nil {
-		badRequest(w, err)
+	pa, ok := s.params(w, r.URL.Query(), 0)
+	if !ok {
 		return
 	}
-	keys, err := s.services(q)
-	if err != nil {
-		badRequest(w, err)
-		return
-	}
-	buckets, err := bucketsParam(q, 0)
-	if err != nil {
-		badRequest(w, err)
-		return
-	}
+	since, until, keys, buckets := pa.since, pa.until, pa.keys, pa.buckets
 	it := journal.Query(s.cfg.Status.Profile.Logs.Dir, journal.Window{Services: keys, Since: since, Until: until})
 	defer it.Close()
 	evs := []journal.Event{}
@@ -323,22 +336,11 @@ func toPoint(p figures.Point) point {
 }
 
 func (s *Server) apiFigures(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	since, until, err := s.window(q)
-	if err != nil {
-		badRequest(w, err)
+	pa, ok := s.params(w, r.URL.Query(), 600)
+	if !ok {
 		return
 	}
-	keys, err := s.services(q)
-	if err != nil {
-		badRequest(w, err)
-		return
-	}
-	buckets, err := bucketsParam(q, 600)
-	if err != nil {
-		badRequest(w, err)
-		return
-	}
+	since, until, keys, buckets := pa.since, pa.until, pa.keys, pa.buckets
 	out := map[string][]point{}
 	for _, k := range keys {
 		pts, err := figures.Read(s.cfg.Status.Profile.Logs.Dir, k, since, until, buckets)
@@ -359,20 +361,16 @@ func (s *Server) apiFigures(w http.ResponseWriter, r *http.Request) {
 // --json` prints, each record as stored.
 func (s *Server) apiLogs(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	since, until, err := s.window(q)
-	if err != nil {
-		badRequest(w, err)
-		return
-	}
 	if q.Get("service") == "" {
 		badRequest(w, fmt.Errorf("service: name one of %s", strings.Join(s.cfg.Keys, ", ")))
 		return
 	}
-	keys, err := s.services(q)
-	if err != nil {
-		badRequest(w, err)
+	pa, ok := s.params(w, q, 0)
+	if !ok {
 		return
 	}
+	since, until, keys := pa.since, pa.until, pa.keys
+	var err error
 	opts := logstore.QueryOptions{Services: keys, Since: since, Until: until}
 	if v := q.Get("level"); v != "" {
 		if opts.MinLevel, err = logstore.ParseLevel(v); err != nil {
