@@ -69,8 +69,10 @@ function aggregateError(errors, results, workspaceRoot) {
   return new Error(errors.map(([file, err]) => err.message).join('\n'));
 }
 
-// Every pm2dock.yaml is asked about at once (a binary each); a broken one
-// costs its own project only.
+// Every pm2dock.yaml is asked about at once (a binary each). A broken one is
+// reported as that file's error, with pm2dock's reason and fix, alongside the
+// others' results (Nx then refuses a project graph with errors, as it does for
+// every plugin's).
 async function createNodesFunction(files, options, context) {
   let bin;
   try {

@@ -174,6 +174,18 @@ module.exports = { apps: [
 	}
 	os.Remove(filepath.Join(ws, "services", "project.json"))
 
+	// A broken pm2dock.yaml elsewhere: the plugin reports that file, with
+	// pm2dock's reason and fix, as Nx's error for the one file (Nx itself then
+	// refuses a project graph with errors, as for any plugin's).
+	p.WriteFile("broken/pm2dock.yaml", "services: [\n")
+	p.WriteFile("broken/compose.yaml", "services: {x: {image: y}}\n")
+	brokenOut, _ := w.run(ws, "npx", "--no", "--", "nx", "show", "projects")
+	if !strings.Contains(brokenOut, "- broken/pm2dock.yaml:") || !strings.Contains(brokenOut, "yaml: line 1") ||
+		!strings.Contains(brokenOut, "→ fix the YAML") || strings.Contains(brokenOut, "services/pm2dock.yaml:") {
+		t.Errorf("nx show projects beside a broken pm2dock.yaml, want that file alone named with the reason and fix:\n%s", brokenOut)
+	}
+	os.RemoveAll(filepath.Join(ws, "broken"))
+
 	mustRun(ws, "npx", "--no", "--", "nx", "run", "services:start-db")
 	rows := npmStatus(t, w, launcher)
 	if rows["db"] != "healthy" {
@@ -261,6 +273,13 @@ services:
 				t.Errorf("after %v: the launcher ended %q, the native binary %q", sig, launched, nat)
 			}
 		}
+		// Output into a reader that has gone (pm2dock logs | head -1): the
+		// binary dies of SIGPIPE; Node ignores that signal, so the launcher
+		// ends with the shell's code for it, 141, not 0.
+		nat, launched := npmClosedPipe(t, w, ws, native), npmClosedPipe(t, w, ws, launcher)
+		if nat != "signal broken pipe" || (launched != nat && launched != "exit 141") {
+			t.Errorf("into a closed pipe: the launcher ended %q, the native binary %q; want SIGPIPE, or 141", launched, nat)
+		}
 	})
 
 	t.Run("without the platform package the launcher says what to do", func(t *testing.T) {
@@ -316,6 +335,29 @@ func npmSignalled(t *testing.T, w *nxWorkspace, ws string, sig syscall.Signal, b
 		return "signal " + ws2.Signal().String()
 	}
 	return fmt.Sprintf("exit %d", ws2.ExitStatus())
+}
+
+// npmClosedPipe runs `bin --help` writing into a pipe whose reader is
+// closed, and says how it ended.
+func npmClosedPipe(t *testing.T, w *nxWorkspace, ws, bin string) string {
+	t.Helper()
+	r, wp, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	cmd := exec.Command(bin, "--help")
+	cmd.Dir, cmd.Env, cmd.Stdout = ws, append(w.PM2.Env(), w.env...), wp
+	err = cmd.Run()
+	wp.Close()
+	if _, ok := err.(*exec.ExitError); err != nil && !ok {
+		t.Fatal(err)
+	}
+	st := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if st.Signaled() {
+		return "signal " + st.Signal().String()
+	}
+	return fmt.Sprintf("exit %d", st.ExitStatus())
 }
 
 func keysOf[V any](m map[string]V) []string {
