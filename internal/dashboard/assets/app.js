@@ -86,7 +86,7 @@
       const running = c && c.state === 'running' && c.started_at;
       const up = running ? secs((now() - Date.parse(c.started_at)) / 1000) : '-';
       const f = r.last_failure;
-      const fail = f ? el('span', { title: (f.last_lines || []).join('\n') }, `${ago(Date.parse(f.at))}: ${f.reason}`) : '-';
+      const fail = f ? el('span', { title: (f.last_lines || []).join('\n') }, el('span', { 'data-ago': f.at }, ago(Date.parse(f.at))), `: ${f.reason}`) : '-';
       return el('tr', { 'data-service': name, 'data-state': r.state, class: `st-${r.state}` },
         el('td', {}, name),
         el('td', { class: 'state' }, r.state + (r.job && r.completed ? ' (job)' : '')),
@@ -95,7 +95,7 @@
         el('td', { title: (c && c.health_output) || '' }, c ? (c.health || 'no check') : '-'),
         el('td', { class: 'uptime', 'data-started': running ? c.started_at : '' }, up),
         el('td', {}, String(r.pm2.restarts)),
-        el('td', {}, r.pm2.last_start ? ago(Date.parse(r.pm2.last_start)) : '-'),
+        r.pm2.last_start ? el('td', { 'data-ago': r.pm2.last_start }, ago(Date.parse(r.pm2.last_start))) : el('td', {}, '-'),
         el('td', {}, c && c.cpu_percent != null ? `${c.cpu_percent.toFixed(1)}%` : '-'),
         el('td', {}, c && c.mem_bytes != null ? bytes(c.mem_bytes) + (c.mem_limit_bytes ? ` / ${bytes(c.mem_limit_bytes)}` : '') : '-'),
         el('td', {}, c && c.ports.length ? c.ports.join(', ') : '-'),
@@ -106,10 +106,13 @@
     if (m.pm2_error) probs.push(`PM2: ${m.pm2_error}`);
     $('#problems').replaceChildren(...probs.map((p) => el('div', { class: 'problem' }, p)));
   };
-  const tickUptimes = () => {
+
+
+  const tickTimes = () => {
     for (const td of document.querySelectorAll('#status td.uptime')) {
       if (td.dataset.started) td.textContent = secs((now() - Date.parse(td.dataset.started)) / 1000);
     }
+    for (const e of document.querySelectorAll('#status [data-ago]')) e.textContent = ago(Date.parse(e.dataset.ago));
   };
 
   // ---- timeline
@@ -221,10 +224,18 @@
     if (!cpuPlot) {
       cpuPlot = makePlot($('#cpu'), 1, (v) => `${v.toFixed(1)}%`);
       memPlot = makePlot($('#mem'), 2, bytes);
-      return;
+    } else {
+      cpuPlot.setData(graphData(1));
+      memPlot.setData(graphData(2));
     }
-    cpuPlot.setData(graphData(1));
-    memPlot.setData(graphData(2));
+    const n = Object.values(S.figures).reduce((a, pts) => a + pts.length, 0);
+    $('#cpu').dataset.points = $('#mem').dataset.points = String(n);
+  };
+  // Points come each 5 s a service: drawn within a second, at most once a second.
+  let graphTimer = null;
+  const graphSoon = () => {
+    graphDirty = true;
+    graphTimer ??= setTimeout(() => { graphTimer = null; renderGraphs(); }, 1000);
   };
   window.addEventListener('resize', () => {
     for (const [p, n] of [[cpuPlot, '#cpu'], [memPlot, '#mem']]) if (p) p.setSize({ width: $(n).clientWidth, height: 180 });
@@ -345,7 +356,7 @@
     es.addEventListener('figure', (m) => {
       const f = JSON.parse(m.data);
       (S.figures[f.service] ||= []).push(f.point);
-      graphDirty = true;
+      graphSoon();
     });
     es.addEventListener('log', (m) => appendLog(JSON.parse(m.data)));
   };
@@ -360,8 +371,9 @@
     });
   }
 
-  // Time moves: uptimes each second; the window's edge, and figures that came, every 5 s.
-  setInterval(tickUptimes, 1000);
+  // Time moves: the rows' uptimes and "ago"s each second (from the last status,
+  // no request); the window's edge every 5 s.
+  setInterval(tickTimes, 1000);
   setInterval(() => {
     const f = from();
     while (S.events.length && Date.parse(S.events[0].ts) < f - 60000) S.events.shift();
