@@ -1,0 +1,175 @@
+package e2e
+
+import (
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	h "github.com/pm2dock/pm2dock/internal/testsupport/harness"
+)
+
+// Drills of issue 16: faults from outside pm2dock that a team's day brings.
+
+// failures is how many failures the service's state file counts in its
+// restart window.
+func (e *stackEnv) failures(key string) int {
+	e.t.Helper()
+	f, _ := e.State(key)["failures"].([]any)
+	return len(f)
+}
+
+// healthyAgain waits until the service runs one healthy container in a run
+// other than old's (another container, or old started again), and returns how
+// long that took from since.
+func (e *stackEnv) healthyAgain(svc string, old container, since time.Time, d time.Duration) time.Duration {
+	e.t.Helper()
+	eventually(e.t, d, svc+" healthy in a new run", func() bool {
+		cs := e.Containers(svc)
+		return len(cs) == 1 && (cs[0].ID != old.ID || cs[0].State.StartedAt != old.State.StartedAt) &&
+			cs[0].State.Running && cs[0].State.Health != nil && cs[0].State.Health.Status == "healthy"
+	})
+	return time.Since(since)
+}
+
+// A container removed by hand (docker rm -f) is a failure of the service:
+// counted, journaled, and a new container replaces it through the restart
+// policy; never two, never none for long.
+func TestFaultContainerRemovedByHand(t *testing.T) {
+	e := fixtureApp(t, "2s", "", "services:\n  app:\n    restart: {max: 5, window: 1m, delay: 1s}\n")
+	e.MustRun("start", "app")
+	old := e.Running("app")
+	removed := time.Now()
+	h.Docker(t, "", "rm", "-f", old.ID)
+	recovered := e.healthyAgain("app", old, removed, 30*time.Second)
+	e.invariants("app", "app", "running")
+	if n := e.failures("app"); n != 1 {
+		t.Errorf("the removal counted %d failures, want 1", n)
+	}
+	recs := e.events("app")
+	if ex := has(recs, "exit"); ex == nil || *ex.By != "engine" {
+		t.Errorf("events %s: want the removed container's exit, by the engine", kinds(recs))
+	}
+	if re := has(recs, "restart"); re == nil || *re.By != "policy" {
+		t.Errorf("events %s: want the restart policy's restart", kinds(recs))
+	}
+	faultRow(t, "container removed by hand (docker rm -f)", recovered, 0)
+}
+
+// The project taken down behind PM2's back (docker compose down: containers
+// and the network removed) comes back by itself: each shim sees its
+// container go, and the restart brings up the network and a new container.
+func TestFaultComposeDownWhilePM2Supervises(t *testing.T) {
+	e := fixtureApp(t, "2s", "", "services:\n  app:\n    restart: {max: 5, window: 1m, delay: 1s}\n")
+	e.MustRun("start", "app")
+	old := e.Running("app")
+	down := time.Now()
+	cmd := exec.Command("docker", "compose", "down")
+	cmd.Dir = e.P.Dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("docker compose down: %v\n%s", err, out)
+	}
+	recovered := e.healthyAgain("app", old, down, 45*time.Second)
+	e.invariants("app", "app", "running")
+	if n := e.failures("app"); n != 1 {
+		t.Errorf("compose down counted %d failures, want 1", n)
+	}
+	faultRow(t, "project taken down by docker compose down under PM2", recovered, 0)
+}
+
+// The image removed while the service runs, then a crash: the next shim
+// finds no image (pull: never) and fails once with exit 3 and the image's
+// name; PM2 does not loop on it, and status says why.
+func TestFaultImageRemovedThenACrash(t *testing.T) {
+	h.Require(t)
+	h.RequireImage(t, h.FixtureImage)
+	e0 := newStack(t, "", "")
+	tag := "pm2dock-test/fixture-drill:" + strings.ToLower(e0.P.Name)
+	h.Docker(t, "", "tag", h.FixtureImage, tag)
+	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", tag).Run() })
+	e := e0
+	e.P.WriteFile("compose.yaml", fmt.Sprintf(`name: %s
+services:
+  app:
+    image: %s
+    stop_grace_period: 2s
+    healthcheck: {test: ["CMD", "/fixture", "health"], interval: 300ms, timeout: 2s, retries: 1}
+`, e.P.Name, tag))
+	e.P.WriteFile("pm2dock.yaml", "defaults: {pull: never}\nservices:\n  app:\n    restart: {max: 5, window: 1m, delay: 1s}\n")
+	e.MustRun("start", "app")
+	h.Docker(t, "", "rmi", "-f", tag) // the tag goes; the running container keeps its layers
+	crashed := time.Now()
+	h.Docker(t, "", "kill", e.Running("app").ID)
+	eventually(t, 30*time.Second, "the start without an image failed", func() bool {
+		st := e.State("app")
+		return st["phase"] == "failed"
+	})
+	took := time.Since(crashed)
+	time.Sleep(3 * time.Second) // PM2 would have restarted it by now, were it looping
+	app := e.PM2.App("app")
+	if app == nil || app.PM2Env.Status != "stopped" || app.PM2Env.RestartTime > 1 {
+		t.Fatalf("PM2 app %+v, want stopped after one restart (exit 3 is not restarted)", app)
+	}
+	if code := e.State("app")["exit_code"]; code != float64(3) {
+		t.Errorf("shim exit code %v, want 3 (image missing)", code)
+	}
+	rows, _ := e.status("app")
+	f := rows["app"].LastFailure
+	if rows["app"].State != "failed" || f == nil || !strings.Contains(f.Reason, tag) {
+		t.Errorf("status %s, last failure %+v: want failed, naming the image %s", rows["app"].State, f, tag)
+	}
+	e.invariants("app", "app", "") // none running, none orphaned; status says failed (above)
+	faultRow(t, "image removed while running, then a crash (exit 3 once)", took, 0)
+}
+
+// The engine down when `pm2dock start` runs: exit 7 at once with what to
+// do, and nothing half done: no app registered with PM2, no state written.
+func TestFaultEngineDownAtStart(t *testing.T) {
+	e := fixtureApp(t, "2s", "", "")
+	e.Env = append(e.Env, "DOCKER_HOST=unix://"+t.TempDir()+"/dockerd-is-down.sock")
+	t0 := time.Now()
+	_, errOut, code := e.Run("start", "app")
+	took := time.Since(t0)
+	if code != 7 || !strings.Contains(errOut, "Docker engine") {
+		t.Fatalf("start with the engine down: exit %d\n%s\nwant 7 saying the engine does not answer", code, errOut)
+	}
+	if took > 15*time.Second {
+		t.Errorf("start took %v to say the engine is down, want ≤ 15 s", took)
+	}
+	if apps := e.PM2.List(); len(apps) != 0 {
+		t.Errorf("PM2 has %d apps after a start that could not reach the engine, want none", len(apps))
+	}
+	if len(e.Containers("app")) != 0 {
+		t.Errorf("a container exists after a start that could not reach the engine")
+	}
+	faultRow(t, "engine down when pm2dock start runs (exit 7)", took, 0)
+}
+
+// The state folder deleted while the service runs (a `git clean -fdx`, a
+// tidy-up): supervision goes on, status still tells the truth from PM2 and
+// the engine, and the next failure is recovered with the folder made again.
+func TestFaultStateFolderDeletedWhileRunning(t *testing.T) {
+	e := fixtureApp(t, "2s", "", "services:\n  app:\n    restart: {max: 5, window: 1m, delay: 1s}\n")
+	e.MustRun("start", "app")
+	stateDir := e.P.Dir + "/.pm2dock/state"
+	if out, err := exec.Command("rm", "-rf", stateDir).CombinedOutput(); err != nil {
+		t.Fatalf("rm -rf %s: %v %s", stateDir, err, out)
+	}
+	rows, _ := e.status("app")
+	if rows["app"].State != "healthy" && rows["app"].State != "running" {
+		t.Errorf("status without the state folder: %s, want the service's health from PM2 and the engine", rows["app"].State)
+	}
+	old := e.Running("app")
+	killed := time.Now()
+	h.Docker(t, "", "kill", old.ID)
+	recovered := e.healthyAgain("app", old, killed, 30*time.Second)
+	eventually(t, 10*time.Second, "the state file written again", func() bool {
+		_, err := exec.Command("test", "-f", stateDir+"/app.json").CombinedOutput()
+		return err == nil
+	})
+	e.invariants("app", "app", "running")
+	e.MustRun("stop", "app")
+	e.invariants("app", "app", "stopped")
+	faultRow(t, "state folder deleted while running, then docker kill", recovered, 0)
+}
