@@ -79,6 +79,11 @@ func prepare(ctx context.Context, f *Factory, keys []string, view bool) (*stack.
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if !view { // start and restart may have to start PM2's daemon
+		if err := pm2.CheckHomeForDaemon(pm2.Home(f.Getenv)); err != nil {
+			return nil, nil, nil, err
+		}
+	}
 	e, err := f.Engine(ctx)
 	if err != nil {
 		return nil, nil, nil, err

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
@@ -22,13 +23,20 @@ type CLI struct {
 
 // Run runs `pm2 args...` and returns its output; the error quotes what pm2 said.
 func (c *CLI) Run(ctx context.Context, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, c.Bin.Path, args...)
+	rctx, cancel := context.WithTimeout(ctx, CommandTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(rctx, c.Bin.Path, args...)
 	cmd.Env = c.Env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
+		}
+		if rctx.Err() != nil {
+			return "", exitcode.New(exitcode.PM2Missing,
+				fmt.Errorf("pm2 %s did not return within %s", strings.Join(args, " "), CommandTimeout),
+				"check that PM2 answers (`"+c.Bin.Path+" ping`) and that PM2_HOME's disk has space")
 		}
 		msg := strings.TrimSpace(stderr.String() + "\n" + stdout.String())
 		return stdout.String(), exitcode.New(exitcode.PM2Missing,
@@ -37,6 +45,10 @@ func (c *CLI) Run(ctx context.Context, args ...string) (string, error) {
 	}
 	return stdout.String(), nil
 }
+
+// CommandTimeout bounds one pm2 command: a PM2 that cannot start its daemon
+// (PM2_HOME unwritable) leaves `pm2 start` waiting forever.
+var CommandTimeout = 2 * time.Minute
 
 // Start starts (or restarts, when they exist) the named apps of an ecosystem.
 func (c *CLI) Start(ctx context.Context, ecosystem string, names []string) error {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -172,4 +173,54 @@ func TestFaultStateFolderDeletedWhileRunning(t *testing.T) {
 	e.MustRun("stop", "app")
 	e.invariants("app", "app", "stopped")
 	faultRow(t, "state folder deleted while running, then docker kill", recovered, 0)
+}
+
+// PM2_HOME on a full disk (a 4 MiB tmpfs, filled). With the daemon running
+// nothing needs new space there (pm2dock's apps keep no PM2 log files):
+// supervision, a docker kill's recovery, a restart and the log store go on,
+// every line stored once. With no daemon, `pm2 start` would start one that
+// dies and never return: pm2dock start refuses at once, exit 8, naming
+// PM2_HOME, and leaves nothing behind; with space again it starts.
+func TestFaultPM2HomeOnAFullDisk(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("a tmpfs mount needs root")
+	}
+	e := seqFixture(t, "")
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", e.PM2.Home).CombinedOutput(); err != nil {
+		t.Fatalf("mount tmpfs on PM2_HOME: %v %s", err, out)
+	}
+	t.Cleanup(func() {
+		e.PM2.Try("kill") // before the mount goes, or the daemon would outlive the test
+		exec.Command("umount", "-l", e.PM2.Home).Run()
+	})
+	e.MustRun("start", "app")
+	fill := func() {
+		exec.Command("dd", "if=/dev/zero", "of="+e.PM2.Home+"/fill", "bs=4k").Run()
+	}
+	fill()
+
+	old := e.Running("app")
+	killed := time.Now()
+	h.Docker(t, "", "kill", old.ID)
+	recovered := e.healthyAgain("app", old, killed, 30*time.Second)
+	e.MustRun("restart", "app")
+	e.invariants("app", "app", "running")
+	e.MustRun("stop", "app")
+	lines := e.allSeqsOnce("app", "app") // the stopped container's lines are all written
+	e.PM2.Try("kill")
+	os.Remove(e.PM2.Home + "/fill")
+	fill() // the daemon's own files are gone with it: the disk is full again
+	t0 := time.Now()
+	_, errOut, code := e.Run("start", "app")
+	if code != 8 || !strings.Contains(errOut, "PM2_HOME "+e.PM2.Home) || !strings.Contains(errOut, "bytes free") || time.Since(t0) > 15*time.Second {
+		t.Fatalf("start with no daemon and PM2_HOME full: exit %d after %v\n%s\nwant 8 at once, naming PM2_HOME", code, time.Since(t0), errOut)
+	}
+	e.invariants("app", "app", "stopped")
+	if out, _ := exec.Command("pgrep", "-f", "pm2dock run app --dir "+e.P.Dir).Output(); len(out) > 0 {
+		t.Fatalf("a shim runs after the refused start: pid %s", out)
+	}
+	os.Remove(e.PM2.Home + "/fill")
+	e.MustRun("start", "app")
+	e.invariants("app", "app", "running")
+	faultRow(t, "PM2_HOME on a full disk (4 MiB tmpfs): docker kill, restart; no daemon: exit 8", recovered, lines)
 }
