@@ -8,6 +8,7 @@
 //	events, a day   first line of pm2dock events --since 24h (10 services) vs the process floor (pm2dock version)
 //	launcher        status --json through node_modules/.bin/pm2dock and npx vs the native binary of the npm package
 //	dashboard       page ready (browser's timing) vs the same browser loading a static file; server CPU vs status --watch
+//	scale           start → all healthy for 1, 5, 10, 20 services and a chain of 5 vs compose up -d --wait
 //	shim RSS        VmRSS of one attached shim
 //	logs window     pm2dock logs --since --until (1 h of a 24 h, ≥ 1 GB store) vs docker logs on the same lines
 //	ingest          lines/s one shim stores from a chatty container, none lost (sequence numbers)
@@ -26,13 +27,14 @@ import (
 )
 
 var (
-	runs   = flag.Int("runs", 7, "repetitions per start measurement")
-	sruns  = flag.Int("status-runs", 15, "repetitions per status measurement")
-	root   = flag.String("root", ".", "the repository root")
-	keep   = flag.Bool("keep", false, "keep the temporary workspace")
-	rate   = flag.Int("ingest-rate", 150000, "lines per second the chatty container writes")
-	only   = flag.String("only", "", "comma-separated measures to run: start,rss,logs,status,stats,events,launcher,dashboard,ingest (default: all)")
-	fixImg = "pm2dock-test/fixture:dev"
+	runs      = flag.Int("runs", 7, "repetitions per start measurement")
+	sruns     = flag.Int("status-runs", 15, "repetitions per status measurement")
+	root      = flag.String("root", ".", "the repository root")
+	keep      = flag.Bool("keep", false, "keep the temporary workspace")
+	rate      = flag.Int("ingest-rate", 150000, "lines per second the chatty container writes")
+	scaleRuns = flag.Int("scale-runs", 3, "repetitions per scale measurement")
+	only      = flag.String("only", "", "comma-separated measures to run: start,rss,logs,status,stats,events,launcher,dashboard,scale,ingest (default: all)")
+	fixImg    = "pm2dock-test/fixture:dev"
 )
 
 type row struct {
@@ -54,7 +56,7 @@ func main() {
 	steps := []struct {
 		name string
 		f    func(*workspace) ([]row, error)
-	}{{"start", one(benchStart)}, {"rss", one(benchRSS)}, {"logs", benchLogQuery}, {"status", one(benchStatus)}, {"stats", one(benchStatusVsStats)}, {"events", one(benchEvents)}, {"launcher", benchLauncher}, {"dashboard", benchDashboard},
+	}{{"start", one(benchStart)}, {"rss", one(benchRSS)}, {"logs", benchLogQuery}, {"status", one(benchStatus)}, {"stats", one(benchStatusVsStats)}, {"events", one(benchEvents)}, {"launcher", benchLauncher}, {"dashboard", benchDashboard}, {"scale", benchScale},
 		{"ingest", one(func(w *workspace) (row, error) { return benchIngest(w, *rate, 10) })}}
 	for _, st := range steps {
 		if *only != "" && !strings.Contains(","+*only+",", ","+st.name+",") {
