@@ -2,17 +2,19 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"html"
 	"net"
+	"os"
 	"os/exec"
 	"runtime"
-	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pm2dock/pm2dock/internal/dashboard"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/ports"
 )
 
 // DashboardOptions are the inputs of `pm2dock dashboard`.
@@ -62,7 +64,7 @@ func dashboardRun(ctx context.Context, f *Factory, opts *DashboardOptions) error
 	}
 	l, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
+		if ports.IsAddrInUse(err) {
 			return exitcode.New(exitcode.PortConflict, fmt.Errorf("--addr %s: %w", opts.Addr, err), "choose another port, or port 0 for a free one")
 		}
 		return exitcode.New(exitcode.Usage, fmt.Errorf("--addr %s: %w", opts.Addr, err), "")
@@ -88,18 +90,30 @@ func dashboardRun(ctx context.Context, f *Factory, opts *DashboardOptions) error
 	return srv.Serve(ctx, l)
 }
 
-// openBrowser asks the desktop to open url, without a shell.
+// openBrowser asks the desktop to open url, without a shell. The token must
+// not be in an argument list any user can read (ps): the desktop is given a
+// file only this user can read that sends the browser on to url (as Jupyter
+// does); the file is removed a minute later.
 func openBrowser(url string) error {
+	page, err := os.CreateTemp("", "pm2dock-dashboard-*.html")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(page, "<!doctype html><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url=%s\"><title>pm2dock dashboard</title><p><a href=\"%s\">pm2dock dashboard</a></p>\n",
+		html.EscapeString(url), html.EscapeString(url))
+	page.Close() // CreateTemp made it 0600
+	time.AfterFunc(time.Minute, func() { os.Remove(page.Name()) })
 	var cmd *exec.Cmd
 	switch runtime.GOOS {
 	case "darwin":
-		cmd = exec.Command("open", url)
+		cmd = exec.Command("open", page.Name())
 	case "windows":
-		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", page.Name())
 	default:
-		cmd = exec.Command("xdg-open", url)
+		cmd = exec.Command("xdg-open", page.Name())
 	}
 	if err := cmd.Start(); err != nil {
+		os.Remove(page.Name())
 		return err
 	}
 	go cmd.Wait()

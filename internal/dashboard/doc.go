@@ -17,13 +17,15 @@
 //	/api/figures?since&until&service&buckets
 //	                          {"since", "until", "services": {"db": [[unix ms, cpu %, mem bytes, limit bytes], …]}}
 //	                          (the figures history, folded into at most buckets points, default 600)
-//	/api/logs?service&since&until&level
+//	/api/logs?service&since&until&level&tail
 //	                          {"since", "until", "records": [log records as stored, as logs --json], "truncated"}:
-//	                          exactly the lines of `pm2dock logs SERVICE --since --until --level`, the first 5000
+//	                          exactly the lines of `pm2dock logs SERVICE --since --until --level [--tail]`, the first 5000
+//	                          (with tail: the last tail)
 //	/api/stream?logs=SERVICE&level=L
 //	                          server-sent events: "status" (as /api/status) first and on every change, "event"
 //	                          (an event record), "figure" ({"service", "point"}), and with logs= "log" (a record
-//	                          of that service at or above level)
+//	                          of that service at or above level, from 2 s before the follow began: the page
+//	                          shows each line once, whether fetched or streamed)
 //
 // A window's answer is cut at MaxEvents events or MaxLines lines, with
 // "truncated": true.

@@ -56,10 +56,13 @@ func newHub(cfg Config) *hub {
 	return &hub{cfg: cfg, ready: make(chan struct{}), clients: map[*client]struct{}{}}
 }
 
-func (h *hub) run(ctx context.Context) {
+func (h *hub) setContext(ctx context.Context) {
 	h.mu.Lock()
 	h.ctx = ctx
 	h.mu.Unlock()
+}
+
+func (h *hub) run(ctx context.Context) {
 	now := h.cfg.Status.Now()
 	go h.follow(ctx, now)
 	status.Watch(ctx, h.cfg.Status, h.cfg.Keys, h.cfg.Interval, h.cfg.EngineErr, func(rep status.Report) error {
@@ -200,7 +203,9 @@ func (h *hub) logFollowLocked() {
 	case want && h.logs == nil && h.ctx != nil:
 		ctx, cancel := context.WithCancel(h.ctx)
 		h.logs = cancel
-		go h.followLogs(ctx, h.cfg.Status.Now())
+		// From a moment back: a line stamped just before is stored a flush
+		// later; the page shows each line once whichever way it came.
+		go h.followLogs(ctx, h.cfg.Status.Now().Add(-followBack))
 	case !want && h.logs != nil:
 		h.logs()
 		h.logs = nil
@@ -212,6 +217,9 @@ func (h *hub) followLogs(ctx context.Context, since time.Time) {
 	defer it.Close()
 	var buf []byte
 	for it.Next() {
+		if ctx.Err() != nil { // stopped: a new follow may have begun; never send a record twice
+			return
+		}
 		rec := it.Record()
 		buf = rec.AppendJSON(buf[:0])
 		m := message{"log", bytes.Clone(buf)}
@@ -219,9 +227,18 @@ func (h *hub) followLogs(ctx context.Context, since time.Time) {
 	}
 }
 
+// followBack is how far back a log follow starts: the store's writer flushes
+// its buffer every 200 ms, so a line can reach the file that long after its
+// time, and more under load.
+const followBack = 2 * time.Second
+
 // keepAlive is how often an idle stream gets a comment line, so a proxy or
-// the browser does not take it for dead.
-const keepAlive = 30 * time.Second
+// the browser does not take it for dead; writeWait is how long one write may
+// wait for the client to read.
+const (
+	keepAlive = 30 * time.Second
+	writeWait = 10 * time.Second
+)
 
 // apiStream is the page's one stream of server-sent events: status first,
 // then every status, event, figure and (with logs=SERVICE, and level) log
@@ -245,20 +262,26 @@ func (s *Server) apiStream(w http.ResponseWriter, r *http.Request) {
 		}
 		c.level = lv
 	}
-	fl, ok := w.(http.Flusher)
-	if !ok {
-		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
-		return
-	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("X-Accel-Buffering", "no")
+	if r.Method == http.MethodHead {
+		return // the headers are the answer
+	}
 	s.hub.subscribe(c)
 	defer s.hub.unsubscribe(c)
+	rc := http.NewResponseController(w)
+	// A write the client does not read within writeWait ends the stream: a
+	// stuck client would block its handler forever.
+	write := func(f func() error) bool {
+		rc.SetWriteDeadline(time.Now().Add(writeWait))
+		if f() != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
 	send := func(m message) bool {
-		_, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", m.name, m.data)
-		fl.Flush()
-		return err == nil
+		return write(func() error { _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", m.name, m.data); return err })
 	}
 	if !send(message{"status", s.hub.status(r.Context())}) {
 		return
@@ -276,10 +299,9 @@ func (s *Server) apiStream(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-tick.C:
-			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+			if !write(func() error { _, err := fmt.Fprint(w, ": keep-alive\n\n"); return err }) {
 				return
 			}
-			fl.Flush()
 		}
 	}
 }

@@ -88,14 +88,21 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	s.host = newHostCheck(l.Addr())
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return ctx }}
-	go s.hub.run(ctx)
+	s.hub.setContext(ctx) // before the first request can subscribe
+	hubDone := make(chan struct{})
+	go func() { defer close(hubDone); s.hub.run(ctx) }()
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		hs.Shutdown(sctx)
+		if hs.Shutdown(sctx) != nil {
+			hs.Close() // streams that would not end
+		}
 	}()
-	if err := hs.Serve(l); err != http.ErrServerClosed {
+	err := hs.Serve(l)
+	<-ctx.Done() // Serve ends only when ctx does, or on a listener error
+	<-hubDone    // the engine the caller closes is no longer used
+	if err != http.ErrServerClosed {
 		return err
 	}
 	return nil
@@ -162,7 +169,10 @@ func sameOrigin(r *http.Request) bool {
 	case "", "same-origin", "none": // none: typed in the address bar
 		return true
 	}
-	return false
+	// A top-level navigation to the page from elsewhere (the file --open
+	// hands the desktop, a link): the other page cannot read what loads, and
+	// the page refuses to be framed.
+	return r.URL.Path == "/" && r.Header.Get("Sec-Fetch-Mode") == "navigate" && r.Header.Get("Sec-Fetch-Dest") == "document"
 }
 
 func (s *Server) authorized(r *http.Request) bool {
@@ -372,6 +382,12 @@ func (s *Server) apiLogs(w http.ResponseWriter, r *http.Request) {
 	since, until, keys := pa.since, pa.until, pa.keys
 	var err error
 	opts := logstore.QueryOptions{Services: keys, Since: since, Until: until}
+	if v := q.Get("tail"); v != "" {
+		if opts.Tail, err = strconv.Atoi(v); err != nil || opts.Tail < 1 || opts.Tail > MaxLines {
+			badRequest(w, fmt.Errorf("tail %q: want a number from 1 to %d", v, MaxLines))
+			return
+		}
+	}
 	if v := q.Get("level"); v != "" {
 		if opts.MinLevel, err = logstore.ParseLevel(v); err != nil {
 			badRequest(w, fmt.Errorf("level: %w", err))

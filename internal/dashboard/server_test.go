@@ -96,6 +96,9 @@ func TestGuardRefusesWhatIsNotThisPagesRead(t *testing.T) {
 		{"Origin null", "GET", "/api/events" + q, map[string]string{"Origin": "null"}, 403},
 		{"cross-site", "GET", "/api/events" + q, map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
 		{"same-site (another port)", "GET", "/api/events" + q, map[string]string{"Sec-Fetch-Site": "same-site"}, 403},
+		{"another site's navigation to the page", "GET", "/" + q, map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}, 200},
+		{"another site's navigation to an answer", "GET", "/api/events" + q, map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}, 403},
+		{"another site's frame of the page", "GET", "/" + q, map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"}, 403},
 		{"POST", "POST", "/api/events" + q, nil, 405},
 		{"PUT", "PUT", "/" + q, nil, 405},
 		{"an unknown route", "GET", "/api/restart" + q, nil, 404},
@@ -167,6 +170,9 @@ func TestWindowRoutesReadTheStores(t *testing.T) {
 	}
 	if get("/api/logs?service=db&since=2026-12-02T10:00:00Z&until=2026-12-02T10:00:02Z", &logs); len(logs.Records) != 2 || string(logs.Records[1].Msg) != "WARNING: two" {
 		t.Errorf("logs [0 s, 2 s): %+v, want one and two", logs.Records)
+	}
+	if get("/api/logs?service=db&since=2026-12-02T10:00:00Z&tail=1", &logs); len(logs.Records) != 1 || string(logs.Records[0].Msg) != "three" {
+		t.Errorf("logs tail=1: %+v, want three alone", logs.Records)
 	}
 	if get("/api/logs?service=db&since=2026-12-02T10:00:00Z&level=warn", &logs); len(logs.Records) != 1 || logs.Truncated {
 		t.Errorf("logs at warn: %+v, want two alone", logs.Records)
@@ -254,4 +260,21 @@ func TestServeStreamsStatusAndEndsWithItsContext(t *testing.T) {
 		t.Fatal("Serve still running 5 s after its context ended")
 	}
 	res.Body.Close()
+}
+
+func TestHeadOfTheStreamEndsAtOnce(t *testing.T) {
+	s, tok := testServer(t)
+	done := make(chan int, 1)
+	go func() { code, _, _ := do(t, s, "HEAD", "/api/stream?token="+tok, nil); done <- code }()
+	select {
+	case code := <-done:
+		if code != 200 {
+			t.Errorf("HEAD /api/stream: %d", code)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("HEAD /api/stream still open after 2 s")
+	}
+	if len(s.hub.clients) != 0 {
+		t.Errorf("HEAD left a subscriber")
+	}
 }

@@ -124,8 +124,8 @@ func fromRecord(rec logstore.Record) (Point, bool) {
 	if !ok {
 		d := json.NewDecoder(bytes.NewReader(rec.Msg))
 		d.DisallowUnknownFields()
-		if d.Decode(&p) != nil || d.More() {
-			return Point{}, false
+		if d.Decode(&p) != nil || len(bytes.TrimSpace(rec.Msg[d.InputOffset():])) > 0 {
+			return Point{}, false // nothing may follow the object
 		}
 	}
 	if p.Container == "" || p.Samples <= 0 || p.MemBytes < 0 || p.MemLimitBytes < 0 || p.CPUPercent < 0 {

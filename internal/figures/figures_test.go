@@ -155,6 +155,10 @@ func TestParseFastAgreesWithJSON(t *testing.T) {
 			t.Errorf("parseFast(%s) = %+v, want it declined", raw, p)
 		}
 	}
+	// Nothing may follow the object, in either reader.
+	if p, ok := fromRecord(logstore.Record{TS: t0, Msg: []byte(`{"cpu_percent":1,"container":"a","mem_bytes":1,"mem_limit_bytes":0,"samples":1}}`)}); ok {
+		t.Errorf("fromRecord of an object and a stray brace: %+v, want it refused", p)
+	}
 	// Declined but valid: json reads it (key order is not the contract's business).
 	rec := logstore.Record{TS: t0, Msg: []byte(`{"cpu_percent":1,"container":"a","mem_bytes":1,"mem_limit_bytes":0,"samples":1}`)}
 	if p, ok := fromRecord(rec); !ok || p.Container != "a" {

@@ -104,3 +104,7 @@ func truncate(s string, n int) string {
 	}
 	return string(r[:n-1]) + "…"
 }
+
+// IsAddrInUse reports whether err (from net.Listen) says the address is
+// taken, on every platform (WSAEADDRINUSE on Windows).
+func IsAddrInUse(err error) bool { return isAddrInUse(err) }

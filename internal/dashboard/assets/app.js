@@ -242,8 +242,15 @@
   });
 
   // ---- logs
+  // A message stored as base64 (not UTF-8) is shown with printable ASCII as
+  // is and every other byte as \xNN (pm2dock logs also keeps such a line's
+  // valid UTF-8 sequences as they are; the page escapes them too).
+  const unb64 = (b) => [...atob(b)].map((c) => {
+    const n = c.charCodeAt(0);
+    return n >= 0x20 && n < 0x7f || n === 9 ? c : `\\x${n.toString(16).padStart(2, '0')}`;
+  }).join('');
   const logLine = (r) => {
-    const msg = r.b64 ? atob(r.msg) : r.msg;
+    const msg = r.b64 ? unb64(r.msg) : r.msg;
     return el('div', { class: `line lv-${r.level}`, 'data-ts': r.ts, 'data-service': r.service, 'data-stream': r.stream, 'data-level': r.level },
       el('span', { class: 'ts' }, stamp(Date.parse(r.ts))), ' ', el('span', { class: 'svc' }, r.service), ' ',
       el('span', { class: 'lvl' }, r.level.toUpperCase()), ' ', el('span', { class: 'msg' }, msg));
@@ -274,24 +281,42 @@
       $('#logs').dataset.state = 'error';
     }
   };
-  const startFollow = async () => {
-    S.follow = true; S.sel = null;
+  // Follow: the stream is opened first (the server follows the store from a
+  // moment before), then the last lines are fetched; lines the stream brings
+  // meanwhile wait, and every line is shown once (ts, stream and message).
+  // Each (re)open of the stream while following does this again.
+  const lineKey = (r) => `${r.ts} ${r.stream} ${r.msg}`;
+  let followGen = 0;
+  const startFollow = () => {
+    S.follow = true; S.sel = null; S.followReady = false; S.followQueue = [];
+    followGen++;
+    $('#logs').dataset.state = 'loading';
+    openStream(); // its open runs syncFollow
+  };
+  const syncFollow = async () => {
+    const gen = ++followGen;
     const svc = $('#logsvc').value;
-    openStream();
-    const until = now(); const since = until - 5 * 60000;
-    $('#logwin').textContent = `${svc}, following (from ${clock(since)})`;
+    S.followReady = false; S.followQueue = [];
+    $('#logwin').textContent = `${svc}, following (the last 5 minutes, then new lines)`;
     try {
-      const res = await api('/api/logs', { service: svc, since: new Date(since).toISOString(), until: new Date(until).toISOString(), level: $('#loglevel').value });
-      S.followFrom = until; S.fetched = new Set(res.records.filter((r) => Date.parse(r.ts) >= until - 1000).map((r) => r.ts + r.msg));
-      $('#logs').replaceChildren(...res.records.slice(-maxShown).map(logLine));
+      const res = await api('/api/logs', { service: svc, since: '5m', until: new Date(now() + 60000).toISOString(), level: $('#loglevel').value, tail: maxShown });
+      if (gen !== followGen || !S.follow) return; // another window or follow began meanwhile
+      const seen = new Set(res.records.map(lineKey));
+      const lines = res.records.concat(S.followQueue.filter((r) => !seen.has(lineKey(r))));
+      for (const r of S.followQueue) seen.add(lineKey(r));
+      S.fetched = seen; S.followQueue = []; S.followReady = true;
+      $('#logs').replaceChildren(...lines.slice(-maxShown).map(logLine));
+      $('#logs').scrollTop = $('#logs').scrollHeight;
       $('#lognote').textContent = 'following';
       $('#logs').dataset.state = 'following';
     } catch (e) { $('#lognote').textContent = e.message; }
   };
   const appendLog = (r) => {
     if (!S.follow || r.service !== $('#logsvc').value) return;
-    const t = Date.parse(r.ts);
-    if (S.followFrom != null && t <= S.followFrom && S.fetched.has(r.ts + r.msg)) return; // fetched already
+    if (!S.followReady) { S.followQueue.push(r); return; } // the fetch is on its way
+    const k = lineKey(r);
+    if (S.fetched.has(k)) return; // fetched already
+    S.fetched.add(k);
     const box = $('#logs');
     const atEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - 4;
     box.append(logLine(r));
@@ -325,6 +350,11 @@
     const seen = new Set(ev.events.map(eventKey));
     S.events = ev.events.concat(S.events.filter((e) => !seen.has(eventKey(e)) && Date.parse(e.ts) >= Date.parse(ev.since)));
     S.events.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+    // Points pushed while the answer was on its way are kept, once.
+    for (const [svc, pts] of Object.entries(fig.services)) {
+      const last = pts.length ? pts[pts.length - 1][0] : -Infinity;
+      fig.services[svc] = pts.concat((S.figures[svc] || []).filter((p) => p[0] > last));
+    }
     S.figures = fig.services;
     const cut = [];
     if (ev.folded) cut.push(`${ev.folded} more events not drawn (one of each kind per service every ${secs(S.range / 300000)})`);
@@ -341,8 +371,13 @@
     const params = S.follow ? { logs: $('#logsvc').value, level: $('#loglevel').value } : {};
     const es = new EventSource(url('/api/stream', params));
     S.stream = es;
-    let reopened = false;
-    es.onopen = () => { $('#conn').textContent = 'live'; $('#conn').className = 'conn live'; if (reopened) loadWindow(); reopened = true; };
+    es.onopen = () => {
+      $('#conn').textContent = 'live'; $('#conn').className = 'conn live';
+      // Every open but the page's first may have missed events and points.
+      if (S.opened) loadWindow().catch((e) => { $('#folded').textContent = e.message; });
+      S.opened = true;
+      if (S.follow) syncFollow();
+    };
     es.onerror = () => { $('#conn').textContent = 'reconnecting…'; $('#conn').className = 'conn down'; };
     es.addEventListener('status', (m) => { S.status = JSON.parse(m.data); renderStatus(); renderTimeline(); });
     es.addEventListener('event', (m) => {
@@ -377,6 +412,11 @@
   setInterval(() => {
     const f = from();
     while (S.events.length && Date.parse(S.events[0].ts) < f - 60000) S.events.shift();
+    for (const pts of Object.values(S.figures)) {
+      let n = 0;
+      while (n < pts.length && pts[n][0] < f - 60000) n++;
+      if (n) pts.splice(0, n);
+    }
     renderTimeline();
     if (graphDirty || cpuPlot) renderGraphs();
   }, 5000);
