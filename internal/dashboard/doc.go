@@ -49,8 +49,10 @@
 // constant time (401 without). Its Host must be an IP address or localhost
 // with the server's port (421 otherwise: a DNS-rebinding page names its own
 // host). A request whose Origin is not the server's own, or whose
-// Sec-Fetch-Site says another site made it, is refused (403); no answer has
-// CORS headers, so another site's page cannot read one. Answers forbid
+// Sec-Fetch-Site says another site made it, is refused (403), but for a
+// top-level navigation to the page (what `--open`'s redirect file and a link
+// make: the other page cannot read it, and the page cannot be framed); no
+// answer has CORS headers, so another site's page cannot read one. Answers forbid
 // framing, sniffing, caching and referrers (the URL holds the token), and the
 // page's Content-Security-Policy allows only its own scripts and styles.
 // Nothing the page shows holds a secret: the rows are status's, the lines the
