@@ -30,7 +30,7 @@ func NewCmdDashboard(f *Factory, runF func(*DashboardOptions) error) *cobra.Comm
 		Use:   "dashboard",
 		Short: "A local page of the stack: live status, event timelines, CPU and memory, logs by time (read-only)",
 		Long: `Serve one page, from this binary, that shows every service's status live, a
-timeline of the last hour or day from the event journal (starts, health
+timeline of the last 15 minutes, hour or day from the event journal (starts, health
 changes, failures, restarts, crash loops, stops and who asked), CPU and memory
 graphs from the figures history, and the stored log lines of a window chosen on
 the timeline (with a level filter, or following new lines).

@@ -254,9 +254,7 @@ func (s *Server) services(q url.Values) ([]string, error) {
 	return nil, fmt.Errorf("service %q: not one of %s", v, strings.Join(s.cfg.Keys, ", "))
 }
 
-func badRequest(w http.ResponseWriter, err error) {
-	http.Error(w, "pm2dock dashboard: "+err.Error(), http.StatusBadRequest)
-}
+func badRequest(w http.ResponseWriter, err error) { refuse(w, http.StatusBadRequest, err.Error()) }
 
 // params are a window route's parameters: the window, the services, the buckets.
 type params struct {

@@ -27,7 +27,6 @@
     sel: null, // {service, since, until} chosen for the log panel
     follow: false,
     stream: null,
-    followFrom: null, // ms: streamed lines at or before it were fetched already
     fetched: new Set(),
   };
   const now = () => Date.now();
@@ -127,11 +126,13 @@
   const renderTimeline = () => {
     const f = from();
     renderAxis();
+    const bySvc = new Map(services.map((k) => [k, []]));
+    for (const e of S.events) bySvc.get(e.service)?.push(e);
     for (const lane of document.querySelectorAll('#timeline .lane')) {
       const track = lane.querySelector('.track');
+      const mine = bySvc.get(lane.dataset.service) || [];
       const kids = [];
-      for (const e of S.events) {
-        if (e.service !== lane.dataset.service) continue;
+      for (const e of mine) {
         const t = e._t ??= Date.parse(e.ts);
         if (t < f) continue;
         const m = document.createElement('span');
@@ -148,7 +149,7 @@
       const lf = r && r.last_failure;
       if (lf && lf.shim_exit_code == null) {
         const at = Date.parse(lf.at);
-        const journaled = S.events.some((e) => e.service === lane.dataset.service && (e.event === 'exit' || e.event === 'crash-loop') && Math.abs((e._t ??= Date.parse(e.ts)) - at) < 15000);
+        const journaled = mine.some((e) => (e.event === 'exit' || e.event === 'crash-loop') && Math.abs(e._t - at) < 15000);
         if (!journaled && at >= f) {
           const m = el('span', { class: 'ev k-bad pending', title: `${clock(at)} ${lane.dataset.service} exit (exit ${lf.exit_code}${lf.oom_killed ? ', OOM-killed' : ''}): ${lf.reason}`, 'data-ts': lf.at, 'data-event': 'exit', 'data-by': '' });
           m.style.left = `${Math.min(100, ((at - f) / S.range) * 100)}%`;
@@ -194,7 +195,7 @@
   }
 
   // ---- graphs
-  let cpuPlot = null; let memPlot = null; let graphDirty = false;
+  let cpuPlot = null; let memPlot = null;
   const palette = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
   const graphData = (col) => {
     const tables = services.map((s) => {
@@ -220,7 +221,6 @@
     return new uPlot(opts, graphData(col), node);
   };
   const renderGraphs = () => {
-    graphDirty = false;
     if (!cpuPlot) {
       cpuPlot = makePlot($('#cpu'), 1, (v) => `${v.toFixed(1)}%`);
       memPlot = makePlot($('#mem'), 2, bytes);
@@ -234,7 +234,6 @@
   // Points come each 5 s a service: drawn within a second, at most once a second.
   let graphTimer = null;
   const graphSoon = () => {
-    graphDirty = true;
     graphTimer ??= setTimeout(() => { graphTimer = null; renderGraphs(); }, 1000);
   };
   window.addEventListener('resize', () => {
@@ -418,7 +417,7 @@
       if (n) pts.splice(0, n);
     }
     renderTimeline();
-    if (graphDirty || cpuPlot) renderGraphs();
+    if (cpuPlot) renderGraphs(); // the window's edge moved
   }, 5000);
 
   legend();
