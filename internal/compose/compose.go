@@ -50,6 +50,9 @@ func (r *Runner) args(overrides []string, sub ...string) []string {
 		args = append(args, "--file", f)
 	}
 	for _, pr := range p.Project.Profiles { // as resolved: compose.profiles, else COMPOSE_PROFILES (.env too)
+		if pr == "" { // COMPOSE_PROFILES set but empty
+			continue
+		}
 		args = append(args, "--profile", pr)
 	}
 	for _, e := range p.Compose.EnvFiles {

@@ -1,9 +1,13 @@
 // Package flock is an advisory, process-lifetime file lock (flock(2) on Unix;
-// a no-op where there is none). pm2dock uses two per service:
+// a no-op where there is none). pm2dock uses two per service and one per project:
 //   - <state_dir>/.<service>.lock serialises, across pm2dock processes, the
 //     decision to start or stop a service and the PM2 call that carries it out;
 //   - <state_dir>/.<service>.shim is held by the shim for its whole life, so
-//     two shims never supervise (and write the log store of) one service.
+//     two shims never supervise (and write the log store of) one service;
+//   - <state_dir>/.compose-up.lock is held by a shim around its `docker
+//     compose up` while a network of its service does not exist yet: shims
+//     starting together would each create it (the engine allows two networks
+//     of one name before API 1.44, and compose then finds the name ambiguous).
 package flock
 
 import (

@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"slices"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -112,3 +113,22 @@ func durPtr(v time.Duration) *Duration { d := Duration(v); return &d }
 type typesProject = types.Project
 
 func time_(d Duration) time.Duration { return time.Duration(d) }
+
+// Networks returns the engine names of the networks compose creates for svc
+// on its first `up` (its networks that are not external), sorted.
+func (p *Profile) Networks(svc *Service) []string {
+	var names []string
+	for key := range svc.Spec.Networks {
+		n, ok := p.Project.Networks[key]
+		if !ok || bool(n.External) {
+			continue
+		}
+		name := n.Name
+		if name == "" {
+			name = p.Project.Name + "_" + key
+		}
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}

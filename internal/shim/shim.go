@@ -19,6 +19,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/figures"
+	"github.com/pm2dock/pm2dock/internal/flock"
 	"github.com/pm2dock/pm2dock/internal/journal"
 	"github.com/pm2dock/pm2dock/internal/profile"
 	"github.com/pm2dock/pm2dock/internal/render"
@@ -104,6 +105,18 @@ func (s *Shim) Run(ctx context.Context) error {
 		if ctx.Err() != nil { // stop requested while starting: leave nothing running
 			return s.stopAll()
 		}
+		if exitcode.FromError(err) == exitcode.Error {
+			// PM2 restarts the shim: counted like a container's failure, so
+			// the next one backs off and restart.max ends a start that keeps
+			// failing (compose refusing the service) as a crash loop, alerted,
+			// instead of PM2 restarting it in a tight loop.
+			fmt.Fprintf(s.Stderr, "[pm2dock] %s: %v\n", s.Service.Key, err)
+			reason := fmt.Sprintf("not started: %v", err)
+			if ce := (*compose.Error)(nil); errors.As(err, &ce) { // what compose said, not its command line
+				reason = fmt.Sprintf("not started: docker compose up %s failed: %s", s.Service.Compose, compose.LastLines(ce.Output, 3))
+			}
+			return s.failed(state.Failure{At: s.Now().UTC(), ExitCode: -1, Error: err.Error(), Reason: reason}, journal.ByEngine)
+		}
 		return s.fail(err)
 	}
 	s.st.Adopted = adopted
@@ -139,8 +152,8 @@ func (s *Shim) bringUp(ctx context.Context) (*container.Summary, bool, error) {
 	s.st.Phase = state.Starting
 	s.save()
 	s.noteStart()
-	if err := s.Compose.Up(ctx, svc.Compose, s.restartOverride()...); err != nil {
-		return nil, false, s.upError(ctx, err)
+	if err := s.composeUp(ctx); err != nil {
+		return nil, false, err
 	}
 	cs, err = s.Engine.ServiceContainers(ctx, p.Project.Name, svc.Compose)
 	if err != nil {
@@ -154,6 +167,39 @@ func (s *Shim) bringUp(ctx context.Context) (*container.Summary, bool, error) {
 	}
 	c := cs[0] // it started and already exited: supervise reports how it ended
 	return &c, false, nil
+}
+
+// composeUp runs the service's `docker compose up`. While a network of the
+// service does not exist yet it does so under the project's up lock, so that
+// shims starting together (a `pm2dock start` of the stack) create each
+// network once: compose checks for a network and then creates it, and the
+// engine (before API 1.44) lets two creations of one name both succeed,
+// after which compose finds the name ambiguous. Once the networks exist, ups
+// run side by side. An unavailable lock file (read-only state folder) only
+// loses that serialisation.
+func (s *Shim) composeUp(ctx context.Context) error {
+	p, svc := s.Profile, s.Service
+	if nets := p.Networks(svc); len(nets) > 0 {
+		unlock, err := flock.Lock(ctx, p.StateDir.UpLock())
+		switch {
+		case err == nil:
+			defer func() { unlock() }()
+			missing, err := s.Engine.MissingNetworks(ctx, p.Project.Name, nets)
+			if err != nil {
+				return s.engineErr(err)
+			}
+			if len(missing) == 0 {
+				unlock()
+				unlock = func() {}
+			}
+		case !errors.Is(err, flock.ErrUnavailable):
+			return err
+		}
+	}
+	if err := s.Compose.Up(ctx, svc.Compose, s.restartOverride()...); err != nil {
+		return s.upError(ctx, err)
+	}
+	return nil
 }
 
 // finishedUnwatched returns the container of s.unfinished when it exited 0:

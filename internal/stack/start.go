@@ -231,12 +231,11 @@ func (s *Stack) startOne(ctx context.Context, key string, m mode, r *Result, mar
 			s.progress(key, "warning: the failure history stays (%v)", err)
 		}
 		a.token = token
-		err = s.pm2(func() error {
-			if force && app != nil {
-				return s.PM2.Restart(ctx, app.PMID)
-			}
-			return s.PM2.Start(ctx, s.Ecosystem, []string{key})
-		})
+		if force && app != nil {
+			err = s.pm2(func() error { return s.PM2.Restart(ctx, app.PMID) })
+		} else {
+			err = s.pm2Start(ctx, key)
+		}
 		if err != nil {
 			s.Profile.StateDir.WithdrawReset(key, token) // no shim of this request: the next PM2 restart must not clear the history
 			r.Outcome, r.Err = Failed, err

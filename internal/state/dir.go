@@ -17,6 +17,10 @@ func (d Dir) State(service string) string { return d.join(service + ".json") }
 // StartLock serialises starts and stops of service across pm2dock processes.
 func (d Dir) StartLock(service string) string { return d.join("." + service + ".lock") }
 
+// UpLock serialises the shims' `docker compose up` while the project's
+// networks do not exist yet (see shim.composeUp).
+func (d Dir) UpLock() string { return d.join(".compose-up.lock") }
+
 // ShimLock is held by service's shim for its whole life.
 func (d Dir) ShimLock(service string) string { return d.join("." + service + ".shim") }
 

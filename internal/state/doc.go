@@ -21,6 +21,9 @@
 //	                             across pm2dock processes (package flock).
 //	.<service>.shim              held by a shim for its whole life: one shim per
 //	                             service, ever.
+//	.compose-up.lock             held by a shim around its `docker compose up`
+//	                             while a network of its service does not exist
+//	                             yet: compose would create it twice.
 //	<service>.compose-override.json  a compose file setting the service's engine
 //	                             restart policy to none, passed last to its
 //	                             `docker compose up` (one supervisor per failure).
