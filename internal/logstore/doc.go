@@ -88,10 +88,11 @@
 // # Reading
 //
 // Query picks the first segment of a window by name and binary-searches
-// inside it; Tail reads segments backwards from the end; Follow polls (every
-// 200 ms by default) the newest segment for new complete lines and, at its
-// end, the folder for a newer segment, which it moves to after reading the
-// current one to its end once more.
+// inside it; Tail reads segments backwards from the end; Follow reads the
+// newest segment for new complete lines when the file system reports a change
+// in the service's folder (see notifier), or after a poll interval (200 ms by
+// default) without one, and, at its end, the folder for a newer segment,
+// which it moves to after reading the current one to its end once more.
 //
 // # Retention
 //

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -159,4 +160,53 @@ func TestFollowPastAnEmptySegmentARestartedShimRemoves(t *testing.T) {
 	if want := seq("r", 0, 4); !equalStrings(got, want) {
 		t.Fatalf("got %v", got)
 	}
+}
+
+// A follower is woken by the file system's notification of a write, not by
+// its poll: with a poll of a minute, each flushed record (of a service
+// folder that exists, of one created later, and across a new segment)
+// arrives within moments.
+func TestFollowIsWokenByTheWriteNotTheNextPoll(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("writes inside a watched folder are reported by inotify only")
+	}
+	dir := t.TempDir()
+	db := openWriter(t, dir, "db", WriterOptions{FlushInterval: time.Millisecond})
+	mustAppend(t, db, mkrec(t0, "stdout", "first"))
+	db.Flush()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	it := Follow(ctx, dir, QueryOptions{PollInterval: time.Minute})
+	defer it.Close()
+	next := func(want string) time.Duration {
+		t.Helper()
+		began := time.Now()
+		if !it.Next() {
+			t.Fatalf("follow ended before %q: %v", want, it.Err())
+		}
+		if got := string(it.Record().Msg); got != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+		return time.Since(began)
+	}
+	next("first")
+	var cache *Writer
+	for i, step := range []func() string{
+		func() string { mustAppend(t, db, mkrec(t0.Add(time.Second), "stdout", "written")); return "written" },
+		func() string {
+			cache = openWriter(t, dir, "cache", WriterOptions{FlushInterval: time.Millisecond})
+			mustAppend(t, cache, mkrec(t0.Add(2*time.Second), "stdout", "new service"))
+			return "new service"
+		},
+		func() string { // the next UTC day: a new segment
+			mustAppend(t, db, mkrec(t0.Add(25*time.Hour), "stdout", "next day"))
+			return "next day"
+		},
+	} {
+		want := step()
+		if d := next(want); d > 10*time.Second {
+			t.Fatalf("step %d: %q took %v: the poll, not the notification, woke the follower", i, want, d)
+		}
+	}
+	cache.Close()
 }

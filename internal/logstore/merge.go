@@ -25,6 +25,8 @@ type mergeIter struct {
 	rec    Record
 	err    error
 	closed bool
+	note   *notifier // following: wakes wait early (nil: poll only)
+	noted  bool      // note was created (or could not be)
 }
 
 func (m *mergeIter) Next() bool {
@@ -90,8 +92,15 @@ func (m *mergeIter) allDone() bool {
 	return true
 }
 
-// wait sleeps one poll interval, then marks every source for polling.
+// wait sleeps until a followed folder changes (see notifier) or one poll
+// interval has passed, then marks every source for polling.
 func (m *mergeIter) wait() bool {
+	if !m.noted {
+		m.note, m.noted = newNotifier(), true
+	}
+	if m.note != nil {
+		m.note.sources(m.dir, m.scan, m.srcs)
+	}
 	t := time.NewTimer(m.poll)
 	defer t.Stop()
 	select {
@@ -99,12 +108,25 @@ func (m *mergeIter) wait() bool {
 		m.err = m.ctx.Err()
 		return false
 	case <-t.C:
+	case <-m.note.events():
+		m.drainEvents()
 	}
 	clear(m.idle)
 	if m.scan {
 		m.addServices()
 	}
 	return true
+}
+
+// drainEvents takes the changes that arrived together: one look covers them.
+func (m *mergeIter) drainEvents() {
+	for {
+		select {
+		case <-m.note.events():
+		default:
+			return
+		}
+	}
 }
 
 // addServices follows service folders created since Follow started. Their
@@ -128,6 +150,7 @@ func (m *mergeIter) Err() error { return m.err }
 
 func (m *mergeIter) Close() error {
 	m.closed = true
+	m.note.close()
 	var errs []error
 	for _, s := range m.srcs {
 		if s.file != nil {

@@ -21,8 +21,10 @@ type WriterOptions struct {
 	// many bytes. Default 256 KiB.
 	BufferSize int
 	// FlushInterval: a buffered record reaches the file at most this long
-	// after Append, so followers see it. Default 200 ms; negative: only when
-	// the buffer fills and on Flush and Close.
+	// after Append, so followers see it. Default 10 ms (a chatty container
+	// fills the buffer first, so the interval costs a quiet one a write per
+	// few lines and a fast one nothing); negative: only when the buffer fills
+	// and on Flush and Close.
 	FlushInterval time.Duration
 }
 
@@ -34,7 +36,7 @@ func (o WriterOptions) withDefaults() WriterOptions {
 		o.BufferSize = 256 << 10
 	}
 	if o.FlushInterval == 0 {
-		o.FlushInterval = 200 * time.Millisecond
+		o.FlushInterval = 10 * time.Millisecond
 	}
 	return o
 }
