@@ -9,8 +9,11 @@
 //	launcher        status --json through node_modules/.bin/pm2dock and npx vs the native binary of the npm package
 //	dashboard       page ready (browser's timing) vs the same browser loading a static file; server CPU vs status --watch
 //	scale           start → all healthy for 1, 5, 10, 20 services and a chain of 5 vs compose up -d --wait
+//	status-scale    status --json of 10, 20, 50 services vs pm2 jlist + compose ps; RSS and PSS of 20 attached shims
 //	shim RSS        VmRSS of one attached shim
-//	logs window     pm2dock logs --since --until (1 h of a 24 h, ≥ 1 GB store) vs docker logs on the same lines
+//	logs window     pm2dock logs --since --until (1 h of a 24 h, ≥ 1 GB store) vs docker logs on the same lines,
+//	                and vs dd of the window's bytes; logs --grep over the whole store vs grep -E over the json-file
+//	follow          logs --follow latency, engine timestamp → reader, vs docker logs -f of the same container
 //	ingest          lines/s one shim stores from a chatty container, none lost (sequence numbers)
 package main
 
@@ -33,7 +36,7 @@ var (
 	keep      = flag.Bool("keep", false, "keep the temporary workspace")
 	rate      = flag.Int("ingest-rate", 150000, "lines per second the chatty container writes")
 	scaleRuns = flag.Int("scale-runs", 3, "repetitions per scale measurement")
-	only      = flag.String("only", "", "comma-separated measures to run: start,rss,logs,status,stats,events,launcher,dashboard,scale,ingest (default: all)")
+	only      = flag.String("only", "", "comma-separated measures to run: start,rss,logs,status,stats,events,launcher,dashboard,scale,status-scale,follow,ingest (default: all)")
 	fixImg    = "pm2dock-test/fixture:dev"
 )
 
@@ -56,7 +59,7 @@ func main() {
 	steps := []struct {
 		name string
 		f    func(*workspace) ([]row, error)
-	}{{"start", one(benchStart)}, {"rss", one(benchRSS)}, {"logs", benchLogQuery}, {"status", one(benchStatus)}, {"stats", one(benchStatusVsStats)}, {"events", one(benchEvents)}, {"launcher", benchLauncher}, {"dashboard", benchDashboard}, {"scale", benchScale},
+	}{{"start", one(benchStart)}, {"rss", one(benchRSS)}, {"logs", benchLogQuery}, {"status", one(benchStatus)}, {"stats", one(benchStatusVsStats)}, {"events", one(benchEvents)}, {"launcher", benchLauncher}, {"dashboard", benchDashboard}, {"scale", benchScale}, {"status-scale", benchStatusScale}, {"follow", one(benchFollow)},
 		{"ingest", one(func(w *workspace) (row, error) { return benchIngest(w, *rate, 10) })}}
 	for _, st := range steps {
 		if *only != "" && !strings.Contains(","+*only+",", ","+st.name+",") {
@@ -108,6 +111,8 @@ func newWorkspace(root string) (*workspace, error) {
 	for i := 0; i < 10; i++ {
 		fmt.Fprintf(&b, "  svc%d: {<<: *fix}\n", i)
 	}
+	b.WriteString("  ticker:\n    image: " + fixImg + "\n    profiles: [follow]\n    stop_grace_period: 2s\n" +
+		"    environment: {FIXTURE_LOG_RATE: \"${TICKER_RATE:-0}\"}\n")
 	b.WriteString("  chatty:\n    image: " + fixImg + "\n    profiles: [ingest]\n    stop_grace_period: 2s\n" +
 		"    environment: {FIXTURE_LOG_RATE: \"${CHATTY_RATE:-0}\", FIXTURE_LOG_COUNT: \"${CHATTY_COUNT:-0}\"}\n")
 	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(b.String()), 0o644); err != nil {

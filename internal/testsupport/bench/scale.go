@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -88,4 +90,117 @@ func benchScale(w *workspace) ([]row, error) {
 		return nil, err
 	}
 	return rows, nil
+}
+
+// benchStatusScale measures `status --json` as the stack grows, N = 10, 20,
+// 50 running services (healthchecks every 5 s: fifty 1 s ones would be
+// this 2-core machine's whole load), against `pm2 jlist` + `docker compose
+// ps --format json` of the same project; and the memory of the 20 attached
+// shims. Compose profiles n10 ⊂ n20 ⊂ n50 make each N a project of exactly N
+// services for both sides.
+func benchStatusScale(w *workspace) ([]row, error) {
+	var b strings.Builder
+	project := fmt.Sprintf("stscale%d", os.Getpid())
+	fmt.Fprintf(&b, "name: %s\nx-fix: &fix\n  image: %s\n  stop_grace_period: 2s\n  healthcheck: {test: [\"CMD\", \"/fixture\", \"health\"], interval: 5s, timeout: 2s, retries: 3}\nservices:\n", project, fixImg)
+	for i := 0; i < 50; i++ {
+		profiles := "[n50]"
+		switch {
+		case i < 10:
+			profiles = "[n10, n20, n50]"
+		case i < 20:
+			profiles = "[n20, n50]"
+		}
+		fmt.Fprintf(&b, "  s%d: {<<: *fix, profiles: %s}\n", i, profiles)
+	}
+	dir := filepath.Join(w.dir, "status-scale")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(b.String()), 0o644); err != nil {
+		return nil, err
+	}
+	s := *w
+	s.dir, s.project = dir, project
+	defer func() {
+		s.extra = []string{"COMPOSE_PROFILES=n50"}
+		s.run(s.bin, "stop")
+		s.run("docker", "compose", "down", "-v", "--timeout", "1")
+	}()
+	var rows []row
+	for _, n := range []int{10, 20, 50} {
+		s.extra = []string{fmt.Sprintf("COMPOSE_PROFILES=n%d", n)}
+		if _, _, err := s.run(s.bin, "start"); err != nil {
+			return nil, err
+		}
+		var ours, base []time.Duration
+		for i := 0; i < *sruns; i++ {
+			d, out, err := s.run(s.bin, "status", "--json")
+			if err != nil {
+				return nil, err
+			}
+			if got := strings.Count(string(out), `"state": "healthy"`); got != n {
+				return nil, fmt.Errorf("status of %d: %d healthy\n%s", n, got, out)
+			}
+			ours = append(ours, d)
+			d1, _, err := s.run(s.pm2, "jlist")
+			if err != nil {
+				return nil, err
+			}
+			d2, _, err := s.run("docker", "compose", "ps", "--format", "json")
+			if err != nil {
+				return nil, err
+			}
+			base = append(base, d1+d2)
+		}
+		mo, mb := median(ours), median(base)
+		note := fmt.Sprintf("median of %d", *sruns)
+		if n == 50 {
+			note += "; goal ≤ 0.25"
+		}
+		rows = append(rows, row{name: fmt.Sprintf("status, %d services", n), ours: ms(mo), base: ms(mb) + " (jlist+compose ps)",
+			ratio: fmt.Sprintf("%.2f", float64(mo)/float64(mb)), note: note})
+		if n == 20 {
+			r, err := shimMemory(&s, 20)
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, r)
+		}
+	}
+	return rows, nil
+}
+
+// shimMemory reads VmRSS and, where the kernel has smaps_rollup, Pss of the
+// n attached shims s0…s(n-1): shared pages (the binary's text) count once in
+// the PSS total.
+func shimMemory(s *workspace, n int) (row, error) {
+	time.Sleep(3 * time.Second) // past start: attached, following logs, events and stats
+	var rss []int
+	var total, pss int
+	for i := 0; i < n; i++ {
+		pid, err := s.shimPID(fmt.Sprintf("s%d", i))
+		if err != nil {
+			return row{}, err
+		}
+		kb := statusKB(pid, "VmRSS:")
+		if kb == 0 {
+			return row{}, fmt.Errorf("no VmRSS for the shim of s%d (pid %d)", i, pid)
+		}
+		rss, total = append(rss, kb), total+kb
+		if raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid)); err == nil {
+			for _, l := range strings.Split(string(raw), "\n") {
+				if f := strings.Fields(l); len(f) >= 2 && f[0] == "Pss:" {
+					v, _ := strconv.Atoi(f[1])
+					pss += v
+				}
+			}
+		}
+	}
+	sort.Ints(rss)
+	note := fmt.Sprintf("per shim median %.1f MB, max %.1f MB; goal ≤ 20 MB each", float64(rss[n/2])/1024, float64(rss[n-1])/1024)
+	pssText := "-"
+	if pss > 0 {
+		pssText = fmt.Sprintf("PSS %.1f MB", float64(pss)/1024)
+	}
+	return row{name: fmt.Sprintf("shims' memory, %d", n), ours: fmt.Sprintf("RSS %.1f MB", float64(total)/1024), base: pssText, ratio: "-", note: note}, nil
 }
