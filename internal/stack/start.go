@@ -27,8 +27,10 @@ func namesakeErr(key, ns string, other *rpc.Process) error {
 		fmt.Sprintf("rename the service key %s in pm2dock.yaml (its PM2 app name), or remove the other app (`pm2 delete %d`)", key, other.PMID))
 }
 
-// stopApp stops the profile's app of key (by pm_id; see pm2.CLI.Stop).
-func (s *Stack) stopApp(ctx context.Context, key string) error {
+// stopApp stops the profile's app of key (by pm_id; see pm2.CLI.Stop). With
+// shim > 0 it stops the app only while PM2 still runs that shim (or none):
+// one that another command has started since is that command's to judge.
+func (s *Stack) stopApp(ctx context.Context, key string, shim int) error {
 	// Under the service's lock, as every pm2dock stop: the shim tells a
 	// pm2dock command's stop from PM2's own by it (its journal's "by").
 	unlock, err := lock(ctx, s.Profile.StateDir, key)
@@ -41,7 +43,7 @@ func (s *Stack) stopApp(ctx context.Context, key string) error {
 		return err
 	}
 	app := pm2.Find(procs, s.Profile.Namespace, key)
-	if app == nil {
+	if app == nil || shim > 0 && app.Live() && app.PID != shim {
 		return nil
 	}
 	return s.pm2(func() error { return s.PM2.Stop(ctx, app.PMID) })
@@ -214,8 +216,13 @@ func (s *Stack) startOne(ctx context.Context, key string, m mode, r *Result, mar
 	}
 	t0 := s.Now()
 	a := answers{t0: t0}
-	if !force && online && (st.Phase == state.Preflight || st.Phase == state.Starting || st.Phase == state.Ready) {
-		a.waitPID = app.PID // a shim is already starting: wait for it instead of starting another
+	if !force && online && (st.Phase == state.Preflight || st.Phase == state.Starting || st.Phase == state.Ready) ||
+		force && online && (st.Phase == state.Preflight || st.Phase == state.Starting) {
+		// A shim is already starting: wait for it instead of starting
+		// another. For a restart too: two restarts at once are one (the
+		// second would stop the first's shim while it starts, and each then
+		// report the other's stop as its failure).
+		a.waitPID = app.PID
 		s.progress(key, "already starting (pid %d), waiting", app.PID)
 	} else {
 		verb := "starting"
@@ -255,7 +262,11 @@ func (s *Stack) startOne(ctx context.Context, key string, m mode, r *Result, mar
 		// start_timeout is left to finish: stopping a migration halfway helps
 		// nobody.
 		if running := svc.Job && st != nil && st.Phase == state.Ready; !errors.Is(err, context.Canceled) && !running {
-			s.stopApp(context.WithoutCancel(ctx), key)
+			shim := 0
+			if st != nil {
+				shim = st.ShimPID
+			}
+			s.stopApp(context.WithoutCancel(ctx), key, shim)
 		}
 		return
 	}

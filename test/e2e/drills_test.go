@@ -224,3 +224,31 @@ func TestFaultPM2HomeOnAFullDisk(t *testing.T) {
 	e.invariants("app", "app", "running")
 	faultRow(t, "PM2_HOME on a full disk (4 MiB tmpfs): docker kill, restart; no daemon: exit 8", recovered, lines)
 }
+
+// Two `pm2dock restart` of one service at once (found by the soak): the
+// second used to restart the first's new shim while it started, each then
+// took the other's stop for its failure, stopped the app, exited 6 and left
+// the service stopped. A restart that finds one starting waits for it.
+func TestFaultTwoRestartsAtOnce(t *testing.T) {
+	e := fixtureApp(t, "2s", "", "")
+	e.MustRun("start", "app")
+	before := e.Running("app")
+	began := time.Now()
+	codes, outs := make([]int, 2), make([]string, 2)
+	done := make(chan int)
+	for i := range codes {
+		go func() { _, outs[i], codes[i] = e.Run("restart", "app"); done <- i }()
+	}
+	<-done
+	<-done
+	for i, c := range codes {
+		if c != 0 {
+			t.Errorf("restart %d: exit %d\n%s", i, c, outs[i])
+		}
+	}
+	e.invariants("app", "app", "running")
+	if after := e.Running("app"); after.ID == before.ID && after.State.StartedAt == before.State.StartedAt {
+		t.Errorf("the container was not restarted")
+	}
+	faultRow(t, "two pm2dock restart at once", time.Since(began), 0)
+}
