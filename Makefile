@@ -9,7 +9,7 @@ VERSION := $(shell cat VERSION)
 LDFLAGS := -X github.com/pm2dock/pm2dock/internal/buildinfo.Version=$(VERSION)
 E2E_TIMEOUT ?= 30m
 
-.PHONY: all build npm provision provision-browser images test lint unit fuzz-short e2e cross clean demo bench fuzz faults
+.PHONY: all build npm provision provision-browser images test lint unit fuzz-short e2e cross clean demo bench fuzz faults soak
 
 all: build
 
@@ -55,6 +55,13 @@ FAULT_RUNS ?= 3
 faults: provision
 	set -o pipefail; PM2DOCK_E2E=1 PM2DOCK_E2E_DISALLOW_SKIP=1 PM2DOCK_FAULT_DOCKERD=1 $(GO) test -count=$(FAULT_RUNS) -timeout $(E2E_TIMEOUT) \
 	  -run 'TestFault|TestStoreKeeps|TestFullLog|TestChatty|TestHostile|TestHangingAlert|TestShellMetacharacters' -v ./test/e2e/ | tee /tmp/pm2dock-faults.log | scripts/fault-table.sh
+
+# The stack under random faults for SOAK_MINUTES (test/e2e/soak_test.go: the
+# menu, the checks, the table). SOAK_SEED replays a run. make test runs 2 minutes
+# (without the dockerd restart, as its drill).
+SOAK_MINUTES ?= 10
+soak: provision
+	PM2DOCK_E2E=1 PM2DOCK_E2E_DISALLOW_SKIP=1 PM2DOCK_FAULT_DOCKERD=1 SOAK_MINUTES=$(SOAK_MINUTES) $(GO) test -count=1 -timeout $$(( $(SOAK_MINUTES) * 3 + 15 ))m -run '^TestSoak$$' -v ./test/e2e/ | tee /tmp/pm2dock-soak.log | grep -v '^=== '
 
 # test/e2e, and the tests of single packages against a real PM2 daemon (they
 # skip without PM2DOCK_E2E=1, so the unit run does not hold them).

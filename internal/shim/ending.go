@@ -85,7 +85,7 @@ func (s *Shim) exited(id string, res container.WaitResponse, killedBy string, en
 			// person's `docker stop` leaves the engine up.
 			s.st.LastFailure, s.st.Phase = &f, state.Exited
 			s.save()
-			if engineWentAway() || !s.engineAnswers(5*time.Second) {
+			if engineWentAway() || !s.engineAnswers(5*time.Second, id) {
 				f.Reason = "stopped by the Docker engine shutting down (engine restarted)"
 				s.st.LastFailure = &f
 				// Exit 7 even when the engine answers again already: the
@@ -94,7 +94,7 @@ func (s *Shim) exited(id string, res container.WaitResponse, killedBy string, en
 					"container %s stopped as the engine shut down", render.ShortID(id)))
 			}
 		}
-	} else if client.IsErrConnectionFailed(err) || engineWentAway() || !s.engineAnswers(0) {
+	} else if client.IsErrConnectionFailed(err) || engineWentAway() || !s.engineAnswers(0, "") {
 		// The engine went down with its containers: not the service's failure.
 		return s.lostEngine(context.Background(), fmt.Errorf("inspect container %s: %w", render.ShortID(id), err))
 	} else {

@@ -20,11 +20,20 @@ import (
 var EngineRetryDelay = 3 * time.Second
 
 // engineAnswers pings the engine, again every 200 ms during watch: false as
-// soon as one ping fails.
-func (s *Shim) engineAnswers(watch time.Duration) bool {
+// soon as one ping fails. With id, the watch also ends (true) once that
+// container is gone: an engine shutting down stops its containers but never
+// removes them, so a removed one was removed by someone (docker rm -f,
+// compose down) and the engine is not going away.
+func (s *Shim) engineAnswers(watch time.Duration, id string) bool {
 	for end := time.Now().Add(watch); ; {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		_, err := s.Engine.Ping(ctx, client.PingOptions{})
+		if err == nil && id != "" && time.Now().Before(end) {
+			if _, ierr := s.Engine.ContainerInspect(ctx, id, client.ContainerInspectOptions{}); engine.IsNotFound(ierr) {
+				cancel()
+				return true
+			}
+		}
 		cancel()
 		if err != nil {
 			return false

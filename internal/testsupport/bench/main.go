@@ -3,6 +3,7 @@
 // `make bench` runs it after provisioning; absolute times are context only.
 //
 //	start→healthy   pm2dock start SVC        vs docker compose up -d --wait SVC
+//	engine limit    pm2dock start SVC (a new container) vs the engine's own create → first healthy event
 //	status, 10 svc  pm2dock status --json    vs pm2 jlist + docker compose ps --format json
 //	status+figures  pm2dock status --json    vs docker stats --no-stream of the same 10 containers
 //	events, a day   first line of pm2dock events --since 24h (10 services) vs the process floor (pm2dock version)
@@ -36,7 +37,7 @@ var (
 	keep      = flag.Bool("keep", false, "keep the temporary workspace")
 	rate      = flag.Int("ingest-rate", 150000, "lines per second the chatty container writes")
 	scaleRuns = flag.Int("scale-runs", 3, "repetitions per scale measurement")
-	only      = flag.String("only", "", "comma-separated measures to run: start,rss,logs,status,stats,events,launcher,dashboard,scale,status-scale,follow,ingest (default: all)")
+	only      = flag.String("only", "", "comma-separated measures to run: start,engine,rss,logs,status,stats,events,launcher,dashboard,scale,status-scale,follow,ingest (default: all)")
 	fixImg    = "pm2dock-test/fixture:dev"
 )
 
@@ -59,7 +60,7 @@ func main() {
 	steps := []struct {
 		name string
 		f    func(*workspace) ([]row, error)
-	}{{"start", one(benchStart)}, {"rss", one(benchRSS)}, {"logs", benchLogQuery}, {"status", one(benchStatus)}, {"stats", one(benchStatusVsStats)}, {"events", one(benchEvents)}, {"launcher", benchLauncher}, {"dashboard", benchDashboard}, {"scale", benchScale}, {"status-scale", benchStatusScale}, {"follow", one(benchFollow)},
+	}{{"start", one(benchStart)}, {"engine", one(benchEngineLimit)}, {"rss", one(benchRSS)}, {"logs", benchLogQuery}, {"status", one(benchStatus)}, {"stats", one(benchStatusVsStats)}, {"events", one(benchEvents)}, {"launcher", benchLauncher}, {"dashboard", benchDashboard}, {"scale", benchScale}, {"status-scale", benchStatusScale}, {"follow", one(benchFollow)},
 		{"ingest", one(func(w *workspace) (row, error) { return benchIngest(w, *rate, 10) })}}
 	for _, st := range steps {
 		if *only != "" && !strings.Contains(","+*only+",", ","+st.name+",") {

@@ -120,3 +120,52 @@ func benchStatusVsStats(w *workspace) (row, error) {
 	return row{name: "status with CPU/mem, 10", ours: ms(mo), base: ms(mb) + " (docker stats --no-stream)",
 		ratio: fmt.Sprintf("%.2f", float64(mo)/float64(mb)), note: fmt.Sprintf("median of %d; goal ≤ 0.1", *sruns)}, nil
 }
+
+// benchEngineLimit is start → healthy against the physical limit rather
+// than a peer: the engine's own time from creating svc0's container to its
+// first health_status: healthy event (docker events, the engine's clock), for
+// the same start. The container is removed before each run, so each start
+// creates one.
+func benchEngineLimit(w *workspace) (row, error) {
+	var ours, engine []time.Duration
+	for i := 0; i < *runs; i++ {
+		if _, _, err := w.run("docker", "compose", "rm", "-f", "-s", "svc0"); err != nil {
+			return row{}, err
+		}
+		since := time.Now().Add(-time.Second)
+		d, _, err := w.run(w.bin, "start", "svc0")
+		if err != nil {
+			return row{}, err
+		}
+		_, out, err := w.run("docker", "events", "--since", since.Format(time.RFC3339Nano), "--until", time.Now().Add(time.Second).Format(time.RFC3339Nano),
+			"--filter", "label=com.docker.compose.project="+w.project, "--filter", "label=com.docker.compose.service=svc0",
+			"--filter", "type=container", "--format", "{{.TimeNano}} {{.Action}}")
+		if err != nil {
+			return row{}, err
+		}
+		var created, healthy int64
+		for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			f := strings.Fields(l)
+			if len(f) < 2 {
+				continue
+			}
+			ns, _ := strconv.ParseInt(f[0], 10, 64)
+			switch {
+			case f[1] == "create" && created == 0:
+				created = ns
+			case strings.HasPrefix(strings.Join(f[1:], " "), "health_status: healthy") && healthy == 0 && created != 0:
+				healthy = ns
+			}
+		}
+		if created == 0 || healthy == 0 {
+			return row{}, fmt.Errorf("engine limit: no create and healthy events for svc0:\n%s", out)
+		}
+		ours, engine = append(ours, d), append(engine, time.Duration(healthy-created))
+		if _, _, err := w.run(w.bin, "stop", "svc0"); err != nil {
+			return row{}, err
+		}
+	}
+	mo, me := median(ours), median(engine)
+	return row{name: "start → healthy vs engine", ours: ms(mo), base: ms(me) + " (engine: create → healthy)",
+		ratio: fmt.Sprintf("%.2f", float64(mo)/float64(me)), note: fmt.Sprintf("median of %d, 500 ms healthcheck; goal ≤ 1.1", *runs)}, nil
+}
