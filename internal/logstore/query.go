@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -27,7 +28,13 @@ type QueryOptions struct {
 }
 
 func (q QueryOptions) filter() filter {
-	return filter{since: q.Since, until: q.Until, minLevel: q.MinLevel, grep: q.Grep}
+	f := filter{since: q.Since, until: q.Until, minLevel: q.MinLevel, grep: q.Grep}
+	if q.Grep != nil {
+		if lit, _ := q.Grep.LiteralPrefix(); lit != "" && !strings.ContainsFunc(lit, func(r rune) bool { return r < 0x20 || r == '"' || r == '\\' }) {
+			f.lit = []byte(lit)
+		}
+	}
+	return f
 }
 
 func (q QueryOptions) services(dir string) ([]string, error) {

@@ -236,3 +236,38 @@ func TestQueryOfMissingStoresAndBadNames(t *testing.T) {
 		t.Fatalf("err = %v", it.Err())
 	}
 }
+
+// grep's literal prefilter (filter.mayMatch) never hides a match: messages
+// whose literal is escaped in the line (a quote, a backslash, a tab), stored
+// as base64 (not UTF-8), or present only in another field; and a windowed
+// grep still ends at Until.
+func TestGrepPrefilterHidesNoMatch(t *testing.T) {
+	dir := t.TempDir()
+	w := openWriter(t, dir, "db", WriterOptions{})
+	lines := []string{"seq=1 plain", "a \"seq=2\" quoted", "tab\tseq=3\\back", "not utf8 \xff seq=4", "stderr seq=5",
+		"nothing here", "seq = 6 spaced", "SEQ=7 upper", "db"}
+	var all []Record
+	for i, m := range lines {
+		r := Record{TS: t0.Add(time.Duration(i) * time.Second), Service: "db", Stream: "stdout", Msg: []byte(m)}
+		mustAppend(t, w, r)
+		r.Level = Classify(r.Stream, r.Msg)
+		all = append(all, r)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []QueryOptions{
+		{Grep: regexp.MustCompile(`seq=\d`)},
+		{Grep: regexp.MustCompile(`"seq=`)},       // the quote: no prefilter
+		{Grep: regexp.MustCompile(`seq=3\\back`)}, // the backslash: no prefilter
+		{Grep: regexp.MustCompile(`(?i)seq=`)},
+		{Grep: regexp.MustCompile(`db`)}, // also the service's name in every line
+		{Grep: regexp.MustCompile(`seq=\d`), Since: t0.Add(time.Second), Until: t0.Add(4 * time.Second)},
+		{Grep: regexp.MustCompile(`nothing`), Until: t0.Add(2 * time.Second)},
+	} {
+		if got, want := msgs(collect(t, Query(dir, q))), expect(all, q); !equalStrings(got, want) {
+			t.Errorf("%s [%v, %v): got %q\nwant %q", q.Grep, q.Since, q.Until, got, want)
+		}
+	}
+}
+

@@ -1,6 +1,7 @@
 package logstore
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,7 +16,18 @@ type filter struct {
 	since, until time.Time
 	minLevel     Level
 	grep         *regexp.Regexp
+	lit          []byte // grep's literal prefix, when it has one stored verbatim (see mayMatch)
 }
+
+// mayMatch is grep's prefilter on a stored line: a message holding the
+// expression's literal prefix holds it verbatim in the line, since the store
+// escapes only '"', '\\' and control bytes (a literal with none of them), unless
+// the message is base64 (not UTF-8), which is then decoded and matched.
+func (f *filter) mayMatch(line []byte) bool {
+	return f.lit == nil || bytes.Contains(line, f.lit) || bytes.Contains(line, b64Mark)
+}
+
+var b64Mark = []byte(`"b64":true`)
 
 func (f *filter) match(r *Record) bool {
 	return r.Level >= f.minLevel && (f.grep == nil || f.grep.Match(r.Msg))
@@ -80,6 +92,18 @@ func (s *source) read() (bool, error) {
 			}
 			s.closeFile()
 			continue
+		}
+		if !s.filt.mayMatch(line) {
+			// It cannot match; only the window's end matters, from the
+			// timestamp alone (a line not in the writer's shape is decoded).
+			if ts, ok := parseTSPrefix(line); ok {
+				if s.filt.afterWindow(ts) {
+					s.done = true
+					s.closeFile()
+					return false, nil
+				}
+				continue
+			}
 		}
 		if !s.dec.decode(line, &s.rec) {
 			continue // a torn or foreign line

@@ -65,8 +65,9 @@ func Binary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "pm2dock")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/pm2dock")
+		cmd := exec.Command("go", "build", "-trimpath", "-o", binPath, "./cmd/pm2dock")
 		cmd.Dir = RepoRoot()
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // static, as the npm packages ship it
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = &buildError{out: string(out), err: err}
 		}
