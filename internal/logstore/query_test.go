@@ -270,4 +270,3 @@ func TestGrepPrefilterHidesNoMatch(t *testing.T) {
 		}
 	}
 }
-
