@@ -3,6 +3,7 @@ package logstore
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"strconv"
 	"sync"
 	"testing"
@@ -171,4 +172,24 @@ func BenchmarkDecode(b *testing.B) {
 			b.Fatal("decode failed")
 		}
 	}
+}
+
+// BenchmarkGrepStore searches the whole 24-hour store for a rare line (its
+// literal prefix lets most lines be skipped undecoded).
+func BenchmarkGrepStore(b *testing.B) {
+	dir, _ := benchStore(b)
+	q := QueryOptions{Grep: regexp.MustCompile(`hit=12[0-9]7`)}
+	var n int
+	for b.Loop() {
+		it := Query(dir, q)
+		n = 0
+		for it.Next() {
+			n++
+		}
+		if err := it.Err(); err != nil {
+			b.Fatal(err)
+		}
+		it.Close()
+	}
+	b.ReportMetric(float64(n), "matches/op")
 }

@@ -96,6 +96,9 @@ func (s *source) read() (bool, error) {
 		if !s.filt.mayMatch(line) {
 			// It cannot match; only the window's end matters, from the
 			// timestamp alone (a line not in the writer's shape is decoded).
+			if s.filt.until.IsZero() {
+				continue
+			}
 			if ts, ok := parseTSPrefix(line); ok {
 				if s.filt.afterWindow(ts) {
 					s.done = true

@@ -143,6 +143,11 @@ func (w *workspace) run(name string, args ...string) (time.Duration, []byte, err
 func (w *workspace) close() {
 	w.run(w.pm2, "kill")
 	w.run("docker", "compose", "down", "-v", "--timeout", "1")
+	// compose down leaves containers of no service of its file (the log
+	// bench's quiet one): everything with the project's label goes.
+	if _, ids, err := w.run("docker", "ps", "-aq", "--filter", "label=com.docker.compose.project="+w.project); err == nil && len(strings.Fields(string(ids))) > 0 {
+		w.run("docker", append([]string{"rm", "-f"}, strings.Fields(string(ids))...)...)
+	}
 	os.RemoveAll(w.dir)
 	os.RemoveAll(w.home)
 }
