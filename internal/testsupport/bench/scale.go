@@ -29,19 +29,11 @@ func benchScale(w *workspace) ([]row, error) {
 		}
 		fmt.Fprintf(&b, "  c%d: {<<: *fix%s}\n", i, dep)
 	}
-	dir := filepath.Join(w.dir, "scale")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	s, err := w.sub("scale", project, b.String())
+	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(b.String()), 0o644); err != nil {
-		return nil, err
-	}
-	s := *w
-	s.dir, s.project = dir, project
-	defer func() {
-		s.run(s.bin, "stop")
-		s.run("docker", "compose", "down", "-v", "--timeout", "1")
-	}()
+	defer s.teardown()
 	var rows []row
 	measure := func(name string, services []string, note string) error {
 		var ours, base []time.Duration
@@ -112,19 +104,13 @@ func benchStatusScale(w *workspace) ([]row, error) {
 		}
 		fmt.Fprintf(&b, "  s%d: {<<: *fix, profiles: %s}\n", i, profiles)
 	}
-	dir := filepath.Join(w.dir, "status-scale")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	s, err := w.sub("status-scale", project, b.String())
+	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(b.String()), 0o644); err != nil {
-		return nil, err
-	}
-	s := *w
-	s.dir, s.project = dir, project
 	defer func() {
 		s.extra = []string{"COMPOSE_PROFILES=n50"}
-		s.run(s.bin, "stop")
-		s.run("docker", "compose", "down", "-v", "--timeout", "1")
+		s.teardown()
 	}()
 	var rows []row
 	for _, n := range []int{10, 20, 50} {
@@ -160,7 +146,7 @@ func benchStatusScale(w *workspace) ([]row, error) {
 		rows = append(rows, row{name: fmt.Sprintf("status, %d services", n), ours: ms(mo), base: ms(mb) + " (jlist+compose ps)",
 			ratio: fmt.Sprintf("%.2f", float64(mo)/float64(mb)), note: note})
 		if n == 20 {
-			r, err := shimMemory(&s, 20)
+			r, err := shimMemory(s, 20)
 			if err != nil {
 				return nil, err
 			}
@@ -203,4 +189,25 @@ func shimMemory(s *workspace, n int) (row, error) {
 		pssText = fmt.Sprintf("PSS %.1f MB", float64(pss)/1024)
 	}
 	return row{name: fmt.Sprintf("shims' memory, %d", n), ours: fmt.Sprintf("RSS %.1f MB", float64(total)/1024), base: pssText, ratio: "-", note: note}, nil
+}
+
+// sub is a workspace of its own compose project in folder (under w's), with
+// w's binary and PM2.
+func (w *workspace) sub(folder, project, composeYAML string) (*workspace, error) {
+	dir := filepath.Join(w.dir, folder)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(composeYAML), 0o644); err != nil {
+		return nil, err
+	}
+	s := *w
+	s.dir, s.project, s.extra = dir, project, nil
+	return &s, nil
+}
+
+// teardown stops a sub workspace's services and removes its project.
+func (s *workspace) teardown() {
+	s.run(s.bin, "stop")
+	s.run("docker", "compose", "down", "-v", "--timeout", "1")
 }
