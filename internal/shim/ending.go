@@ -3,6 +3,7 @@ package shim
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -85,7 +86,11 @@ func (s *Shim) exited(id string, res container.WaitResponse, killedBy string, en
 			// person's `docker stop` leaves the engine up.
 			s.st.LastFailure, s.st.Phase = &f, state.Exited
 			s.save()
-			if engineWentAway() || !s.engineAnswers(5*time.Second, id) {
+			watch := 5 * time.Second
+			if killedOutright(s.firstKill, r.Container.Config) {
+				watch = 0 // docker kill: an engine shutting down sends the stop signal first
+			}
+			if engineWentAway() || !s.engineAnswers(watch, id) {
 				f.Reason = "stopped by the Docker engine shutting down (engine restarted)"
 				s.st.LastFailure = &f
 				// Exit 7 even when the engine answers again already: the
@@ -104,6 +109,22 @@ func (s *Shim) exited(id string, res container.WaitResponse, killedBy string, en
 		return s.completed(f.At)
 	}
 	return s.failed(f, journal.ByEngine)
+}
+
+// killedOutright reports whether the first signal from outside was SIGKILL
+// while the container's stop signal is another: `docker kill` (or compose
+// kill), never an engine shutting down, which stops each container with its
+// stop signal first (SIGKILL only after the grace period).
+func killedOutright(first string, cfg *container.Config) bool {
+	isKill := func(sig string) bool {
+		sig = strings.TrimPrefix(strings.ToUpper(sig), "SIG")
+		return sig == "9" || sig == "KILL"
+	}
+	stop := ""
+	if cfg != nil {
+		stop = cfg.StopSignal
+	}
+	return isKill(first) && !isKill(stop)
 }
 
 // completed records a job's success and ends the shim with exitcode.JobDone,

@@ -33,6 +33,9 @@ func (s *Shim) event(ev events.Message, killedBy string) string {
 	case strings.HasPrefix(action, "health_status"):
 		s.setHealth(strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(action, "health_status"), ":")), nil)
 	case action == "kill" && s.st.Phase != state.Stopping:
+		if s.firstKill == "" {
+			s.firstKill = ev.Actor.Attributes["signal"]
+		}
 		return "killed by docker kill or docker stop (signal " + ev.Actor.Attributes["signal"] + ")"
 	}
 	return killedBy

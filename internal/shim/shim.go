@@ -53,6 +53,7 @@ type Shim struct {
 	unfinished string                      // a job's container the previous shim left running
 	by         journal.By                  // who asked for this shim's run (asker)
 	downNoted  bool                        // the engine-down event of this shim is recorded
+	firstKill  string                      // the signal of the first kill event from outside ("" none)
 	figures    atomic.Pointer[state.Stats] // the latest sample (followStats)
 	st         state.File
 	last       ring
