@@ -71,7 +71,7 @@ func dashboardRun(ctx context.Context, f *Factory, opts *DashboardOptions) error
 	}
 	defer l.Close()
 	src := statusSources(f, p)
-	e, engineErr := f.Engine(ctx)
+	e, engineErr := f.Engine(ctx, p)
 	if engineErr == nil {
 		defer e.Close()
 		src.Engine = e

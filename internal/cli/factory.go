@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/pm2dock/pm2dock/internal/endpoint"
 	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/handoff"
 	"github.com/pm2dock/pm2dock/internal/iostreams"
@@ -76,9 +77,35 @@ func (f *Factory) loadProfile(ctx context.Context, view bool, extraEnv ...string
 	return profile.Load(ctx, profile.Options{File: f.File, Dir: dir, Env: append(f.Environ(), extraEnv...), View: view})
 }
 
-// Engine connects to the Docker engine (exit 7 when it does not answer).
-func (f *Factory) Engine(ctx context.Context) (*engine.Engine, error) {
-	e, _, err := engine.Connect(ctx, 10*time.Second)
+// Endpoint resolves the engine for p (nil: no profile) from this process's
+// environment and extraEnv, as the docker CLI would (package endpoint).
+func (f *Factory) Endpoint(p *profile.Profile, extraEnv ...string) (endpoint.Endpoint, error) {
+	src := endpoint.Source{Env: append(f.Environ(), extraEnv...)}
+	if p != nil {
+		src.Context, src.ContextFrom = p.EngineContext, p.Path
+	}
+	return endpoint.Resolve(src)
+}
+
+// Engine connects to p's Docker engine (exit 7 when it does not answer, 2
+// when the endpoint is misconfigured); extraEnv as for Endpoint.
+func (f *Factory) Engine(ctx context.Context, p *profile.Profile, extraEnv ...string) (*engine.Engine, error) {
+	return f.connect(ctx, p, 10*time.Second, extraEnv...)
+}
+
+// connector returns a Connect for status.Sources: p's engine, tried again.
+func (f *Factory) connector(p *profile.Profile) func(context.Context, time.Duration) (*engine.Engine, error) {
+	return func(ctx context.Context, timeout time.Duration) (*engine.Engine, error) {
+		return f.connect(ctx, p, timeout)
+	}
+}
+
+func (f *Factory) connect(ctx context.Context, p *profile.Profile, timeout time.Duration, extraEnv ...string) (*engine.Engine, error) {
+	ep, err := f.Endpoint(p, extraEnv...)
+	if err != nil {
+		return nil, err
+	}
+	e, _, err := engine.Connect(ctx, ep, timeout)
 	return e, err
 }
 

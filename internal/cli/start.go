@@ -84,7 +84,7 @@ func prepare(ctx context.Context, f *Factory, keys []string, view bool) (*stack.
 			return nil, nil, nil, err
 		}
 	}
-	e, err := f.Engine(ctx)
+	e, err := f.Engine(ctx, p)
 	if err != nil {
 		return nil, nil, nil, err
 	}

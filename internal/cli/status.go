@@ -80,7 +80,7 @@ func viewTarget(ctx context.Context, f *Factory, asked []string) (*profile.Profi
 // connects it).
 func statusSources(f *Factory, p *profile.Profile) status.Sources {
 	return status.Sources{Profile: p, PM2Home: pm2.Home(f.Getenv), Now: f.Now,
-		CLI: func() (*pm2.CLI, error) { return f.PM2(p.Dir) }}
+		CLI: func() (*pm2.CLI, error) { return f.PM2(p.Dir) }, Connect: f.connector(p)}
 }
 
 func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
@@ -89,12 +89,20 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 		return err
 	}
 	src := statusSources(f, p)
-	e, engineErr := f.Engine(ctx)
+	e, engineErr := f.Engine(ctx, p)
 	if engineErr == nil {
 		defer e.Close()
 		src.Engine = e
 	}
+	engineLine := "" // status -v says which engine, and how it was chosen
+	if ep, err := f.Endpoint(p); err == nil {
+		engineLine = ep.String()
+		if ep.Warning != "" {
+			engineLine += " (warning: " + ep.Warning + ")"
+		}
+	}
 	show := func(rep status.Report) error {
+		rep.Engine = engineLine
 		if opts.Watch && f.IO.IsStdoutTTY() {
 			fmt.Fprint(f.IO.Out, "\033[H\033[2J")
 		}
@@ -117,6 +125,9 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 func renderStatus(f *Factory, opts *StatusOptions, rep status.Report) error {
 	if opts.Verbose {
 		fmt.Fprintf(f.IO.ErrOut, "PM2 view from: %s\n", rep.PM2Source)
+		if rep.Engine != "" {
+			fmt.Fprintf(f.IO.ErrOut, "Engine: %s\n", rep.Engine)
+		}
 	}
 	switch {
 	case opts.JSON:

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/status"
 )
@@ -61,7 +60,7 @@ func waitRun(ctx context.Context, f *Factory, opts *WaitOptions) error {
 		}
 	}
 	src := statusSources(f, p)
-	e, engineErr := f.Engine(ctx)
+	e, engineErr := f.Engine(ctx, p)
 	if engineErr == nil {
 		defer e.Close()
 		src.Engine = e
@@ -91,8 +90,8 @@ func waitRun(ctx context.Context, f *Factory, opts *WaitOptions) error {
 	// does not cut (a look cut short would blame PM2 or the engine).
 	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer fcancel()
-	if src.Engine == nil {
-		if e, _, err := engine.Connect(fctx, time.Second); err == nil {
+	if src.Engine == nil && src.Connect != nil {
+		if e, err := src.Connect(fctx, time.Second); err == nil {
 			defer e.Close()
 			src.Engine = e
 		}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pm2dock/pm2dock/internal/endpoint"
 	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/pm2"
@@ -34,6 +35,8 @@ type Report struct {
 type Env struct {
 	Dir    string
 	Getenv func(string) string
+	// Endpoint resolves the engine as every command does (package endpoint).
+	Endpoint func() (endpoint.Endpoint, error)
 }
 
 const probeTimeout = 10 * time.Second
@@ -73,10 +76,9 @@ func (r Report) Err() error {
 
 func has(m map[string]Check, k string) bool { _, ok := m[k]; return ok }
 
-func checkEngine(ctx context.Context, _ Env) Check {
+func checkEngine(ctx context.Context, env Env) Check {
 	c := Check{Name: "engine"}
-	e, info, err := engine.Connect(ctx, probeTimeout)
-	if err != nil {
+	fail := func(err error) Check {
 		c.Detail = err.Error()
 		var ce *exitcode.Err
 		if errors.As(err, &ce) {
@@ -84,9 +86,20 @@ func checkEngine(ctx context.Context, _ Env) Check {
 		}
 		return c
 	}
+	ep, err := env.Endpoint()
+	if err != nil {
+		return fail(err)
+	}
+	e, info, err := engine.Connect(ctx, ep, probeTimeout)
+	if err != nil {
+		return fail(err)
+	}
 	defer e.Close()
 	c.OK, c.Version = true, info.ServerVersion
-	c.Detail = fmt.Sprintf("API %s at %s", info.APIVersion, info.Host)
+	c.Detail = fmt.Sprintf("API %s at %s", info.APIVersion, ep)
+	if ep.Warning != "" {
+		c.Detail += "; warning: " + ep.Warning
+	}
 	return c
 }
 

@@ -12,31 +12,40 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 
+	"github.com/pm2dock/pm2dock/internal/endpoint"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 )
 
 // Engine is a connected Engine API client.
 type Engine struct {
 	*client.Client
+	Endpoint endpoint.Endpoint // what it was reached through
 }
 
 // Info is what doctor and status report about the engine.
 type Info struct {
 	Host          string `json:"host"`
+	Context       string `json:"context"` // the docker context it was reached through
+	Chosen        string `json:"chosen"`  // how that context was chosen (package endpoint)
 	ServerVersion string `json:"server_version"`
 	APIVersion    string `json:"api_version"`
 	OS            string `json:"os"`
 }
 
-// Connect reads DOCKER_HOST & co. from the environment and checks that the
-// engine answers within timeout. The error carries exit code 7.
-func Connect(ctx context.Context, timeout time.Duration) (*Engine, Info, error) {
-	c, err := client.New(client.FromEnv)
+// Connect opens a client for ep and checks that the engine answers within
+// timeout. The error carries exit code 7 when it does not answer, 2 when ep
+// cannot be configured.
+func Connect(ctx context.Context, ep endpoint.Endpoint, timeout time.Duration) (*Engine, Info, error) {
+	opts, err := ep.ClientOpts()
 	if err != nil {
-		return nil, Info{}, exitcode.New(exitcode.EngineDown,
-			fmt.Errorf("configure Docker client: %w", err), "check DOCKER_HOST")
+		return nil, Info{}, err
 	}
-	info := Info{Host: c.DaemonHost()}
+	c, err := client.New(opts...)
+	if err != nil {
+		return nil, Info{}, exitcode.New(exitcode.Usage,
+			fmt.Errorf("configure Docker client for %s: %w", ep, err), "check DOCKER_HOST, DOCKER_CONTEXT and engine.context")
+	}
+	info := Info{Host: ep.Host, Context: ep.Context, Chosen: ep.Chosen}
 	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if _, err := c.Ping(pctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
@@ -49,7 +58,7 @@ func Connect(ctx context.Context, timeout time.Duration) (*Engine, Info, error) 
 		return nil, info, Unreachable(info.Host, err)
 	}
 	info.ServerVersion, info.APIVersion, info.OS = v.Version, c.ClientVersion(), v.Os
-	return &Engine{Client: c}, info, nil
+	return &Engine{Client: c, Endpoint: ep}, info, nil
 }
 
 // Unreachable is the exit-7 error for an engine that does not answer at host.

@@ -21,6 +21,8 @@
 //	  max_age: 168h
 //	  max_size: 1GiB
 //	  segment_size: 64MiB
+//	engine:
+//	  context: build-box            # default: as the docker CLI chooses (DOCKER_HOST, DOCKER_CONTEXT, current context)
 //	alerts:
 //	  command: ["./scripts/alert.sh"]
 //	  webhook: http://127.0.0.1:9000/pm2dock

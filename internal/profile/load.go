@@ -158,6 +158,7 @@ func (p *Profile) resolvePaths(raw *rawFile) {
 		p.Logs.SegmentSize = int64(*raw.Logs.SegmentSize)
 	}
 	p.Alerts = Alerts{Command: raw.Alerts.Command, Webhook: raw.Alerts.Webhook}
+	p.EngineContext = raw.Engine.Context
 }
 
 // readFile decodes the profile strictly. lines maps "services.KEY" to its line.

@@ -12,6 +12,8 @@ type Stores struct {
 	StateDir state.Dir // absolute
 	Keys     []string  // the services the file lists; nil in zero-config mode
 	Logs     Logs
+	// EngineContext is engine.context (Profile.EngineContext).
+	EngineContext string
 }
 
 // Peek reads the profile file strictly (unknown keys and bad values are still
@@ -21,7 +23,7 @@ func Peek(opts Options) (*Stores, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &Stores{Path: p.Path, LogsDir: p.Logs.Dir, StateDir: p.StateDir, Logs: p.Logs}
+	st := &Stores{Path: p.Path, LogsDir: p.Logs.Dir, StateDir: p.StateDir, Logs: p.Logs, EngineContext: p.EngineContext}
 	if len(raw.Services) > 0 {
 		for k := range raw.Services {
 			if err := ValidKey(k); err != nil {

@@ -19,9 +19,13 @@ type Profile struct {
 	Logs      Logs
 	Alerts    Alerts
 	Compose   Compose
-	Project   *types.Project // as compose resolves it
-	services  map[string]*Service
-	order     []string // service keys in file (or compose) order
+	// EngineContext is engine.context: the docker context every command and
+	// compose call uses, as `docker --context`; "" lets the environment choose
+	// (package endpoint).
+	EngineContext string
+	Project       *types.Project // as compose resolves it
+	services      map[string]*Service
+	order         []string // service keys in file (or compose) order
 }
 
 // Compose says which compose project the profile manages.

@@ -24,6 +24,9 @@ type rawFile struct {
 		Command []string `yaml:"command"`
 		Webhook string   `yaml:"webhook"`
 	} `yaml:"alerts"`
+	Engine struct {
+		Context string `yaml:"context"`
+	} `yaml:"engine"`
 	Defaults rawService             `yaml:"defaults"`
 	Services map[string]*rawService `yaml:"services"`
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/alert"
 	"github.com/pm2dock/pm2dock/internal/compose"
 	"github.com/pm2dock/pm2dock/internal/engine"
+	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/figures"
 	"github.com/pm2dock/pm2dock/internal/flock"
 	"github.com/pm2dock/pm2dock/internal/handoff"
@@ -29,7 +30,8 @@ type Config struct {
 	StateDir state.Dir // "" when PM2 was given no --state-dir
 	Environ  []string  // the shim's own environment
 	Profile  func(ctx context.Context, extraEnv ...string) (*profile.Profile, error)
-	Engine   func(ctx context.Context) (*engine.Engine, error)
+	// Engine connects to p's engine resolved from env (package endpoint).
+	Engine func(ctx context.Context, p *profile.Profile, env ...string) (*engine.Engine, error)
 	// Alert returns the delivery of alerts for p (nil: banner only).
 	Alert  func(p *profile.Profile) func(alert.Alert)
 	Stdout io.Writer
@@ -94,8 +96,11 @@ func assemble(ctx context.Context, cfg Config) (*Shim, func(), error) {
 		return nil, cleanup, fmt.Errorf("%w: %s (lock in %s): %v", ErrBusy, svc.Key, p.StateDir, err)
 	}
 	closers = append(closers, unlock)
-	e, err := cfg.Engine(context.WithoutCancel(ctx))
+	e, err := cfg.Engine(context.WithoutCancel(ctx), p, extra...)
 	if err != nil {
+		if exitcode.FromError(err) != exitcode.EngineDown { // a setting to fix: no retry
+			return nil, cleanup, err
+		}
 		fmt.Fprintf(cfg.Stderr, "[pm2dock] %s: %v; retrying in %s\n", svc.Key, err, EngineRetryDelay)
 		EngineDownWait(ctx) // PM2 restarts at once: the delay between tries is here
 		return nil, cleanup, err
@@ -103,7 +108,7 @@ func assemble(ctx context.Context, cfg Config) (*Shim, func(), error) {
 	closers = append(closers, func() { e.Close() })
 	s := &Shim{
 		Profile: p, Service: svc, Engine: e,
-		Compose: &compose.Runner{Profile: p, Env: append(cfg.Environ, extra...)},
+		Compose: &compose.Runner{Profile: p, Env: e.Endpoint.Environ(append(cfg.Environ, extra...))},
 		Stdout:  cfg.Stdout, Stderr: cfg.Stderr, Now: cfg.Now, PM2: cfg.PM2,
 	}
 	store := &Store{Dir: p.Logs.Dir, Service: svc.Key,

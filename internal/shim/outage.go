@@ -54,7 +54,7 @@ func (s *Shim) lostEngine(ctx context.Context, err error) error {
 	if perr == nil {
 		return s.fail(s.engineErr(err))
 	}
-	down := engine.Unreachable(s.Engine.DaemonHost(), perr)
+	down := engine.Unreachable(s.Engine.Endpoint.Host, perr)
 	s.st.Reason = "Docker engine unreachable (restarting?): " + perr.Error()
 	s.noteEngineDown(s.st.Reason)
 	fmt.Fprintf(s.Stderr, "[pm2dock] %s: %s; retrying in %s\n", s.Service.Key, s.st.Reason, EngineRetryDelay)

@@ -100,7 +100,7 @@ func (s *Shim) upError(ctx context.Context, err error) error {
 			return portErr(s.Service.Key, &ports.ConflictError{Binding: b, Holder: h, Err: errors.New(compose.LastLines(ce.Output, 1))})
 		}
 		if strings.Contains(ce.Output, "Cannot connect to the Docker daemon") {
-			return engine.Unreachable(s.Engine.DaemonHost(), err)
+			return engine.Unreachable(s.Engine.Endpoint.Host, err)
 		}
 	}
 	return fmt.Errorf("start %s: %w", s.Service.Key, err)

@@ -295,7 +295,7 @@ func (s *Shim) engineErr(err error) error {
 		return err
 	}
 	if client.IsErrConnectionFailed(err) {
-		return engine.Unreachable(s.Engine.DaemonHost(), err)
+		return engine.Unreachable(s.Engine.Endpoint.Host, err)
 	}
 	return err
 }

@@ -27,7 +27,10 @@ type Sources struct {
 	// CLI is the fallback when the RPC socket answers unexpectedly.
 	CLI    func() (*pm2.CLI, error)
 	Engine *engine.Engine // nil when the engine does not answer
-	Now    func() time.Time
+	// Connect connects to the profile's engine again (Watch, wait: an engine
+	// that was down may be back), through the same endpoint as Engine.
+	Connect func(ctx context.Context, timeout time.Duration) (*engine.Engine, error)
+	Now     func() time.Time
 }
 
 // Report is the joined view of the selected services.
@@ -36,6 +39,7 @@ type Report struct {
 	PM2Source string // "rpc", "jlist", or "none (PM2 daemon not running)"
 	PM2Err    error  // PM2 did not answer (exit 8)
 	EngineErr error  // set by the caller when the engine did not answer (exit 7)
+	Engine    string // set by the caller: the engine asked, as endpoint.Endpoint.String says it
 }
 
 // Collect builds the rows of keys.

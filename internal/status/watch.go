@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/pm2dock/pm2dock/internal/changes"
-	"github.com/pm2dock/pm2dock/internal/engine"
 )
 
 // Settle is how long a watch waits after a change before it collects: a
@@ -32,8 +31,8 @@ func Watch(ctx context.Context, src Sources, keys []string, interval time.Durati
 	}
 	watch()
 	for {
-		if src.Engine == nil { // an engine that was down may be back
-			if e, _, err := engine.Connect(ctx, time.Second); err == nil {
+		if src.Engine == nil && src.Connect != nil { // an engine that was down may be back
+			if e, err := src.Connect(ctx, time.Second); err == nil {
 				defer e.Close() // once: src.Engine is set from now on
 				src.Engine, engineErr = e, nil
 				stopWatch() // and watch its events too
