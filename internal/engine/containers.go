@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/moby/moby/api/types/container"
@@ -58,18 +59,30 @@ func Name(c container.Summary) string {
 // PortFinder finds the container publishing a host port (ports.ContainerFinder).
 type PortFinder struct{ E *Engine }
 
-// FindByPublishedPort returns the running container that publishes port/proto.
-func (f PortFinder) FindByPublishedPort(ctx context.Context, port int, proto string) (*ports.ContainerRef, error) {
+// FindByPublishedPort returns the running container that publishes b's port
+// and protocol on an overlapping address.
+func (f PortFinder) FindByPublishedPort(ctx context.Context, b ports.Binding) (*ports.ContainerRef, error) {
 	res, err := f.E.ContainerList(ctx, client.ContainerListOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)
 	}
+	proto := b.Protocol
+	if proto == "" {
+		proto = "tcp"
+	}
 	for _, c := range res.Items {
 		for _, p := range c.Ports {
-			if int(p.PublicPort) == port && (proto == "" || string(p.Type) == proto) {
+			if int(p.PublicPort) == b.Port && string(p.Type) == proto && ports.Overlap(b.HostIP, addr(p.IP)) {
 				return &ports.ContainerRef{ID: c.ID, Name: Name(c), Project: c.Labels[LabelProject], Service: c.Labels[LabelService]}, nil
 			}
 		}
 	}
 	return nil, nil
+}
+
+func addr(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
 }

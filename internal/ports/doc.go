@@ -20,5 +20,14 @@
 //     race where the port is taken between Check and the start is reported with
 //     the same ConflictError.
 //
+//   - CheckOnEngine and DescribeOnEngine are the same questions for an engine
+//     on another machine (endpoint.Endpoint.OnThisMachine false), where a bind
+//     here says nothing: only the engine is asked, for a running container of
+//     its own publishing the port on an overlapping address (project and
+//     service named). A holder that is not such a container shows only when
+//     the engine fails to publish (FromEngineError), and is then reported as
+//     on the engine's machine and not nameable from here, with the command
+//     that names it there.
+//
 // The caller maps a conflict to exit code 4 (exitcode.PortConflict).
 package ports

@@ -39,8 +39,13 @@ func holderPhrase(h *Holder, b Binding, goos string) string {
 	switch {
 	case h == nil:
 		return " (holder unknown: " + unknownHint(b, goos) + ")"
+	case h.Container != nil && h.EngineHost != "":
+		return " on the engine's machine (" + h.EngineHost + ") by container " + containerPhrase(h.Container)
 	case h.Container != nil:
 		return " by container " + containerPhrase(h.Container)
+	case h.EngineHost != "":
+		return " on the engine's machine (" + h.EngineHost + ") by something that is not one of its containers; " +
+			"it cannot be named from here (on that machine: " + remoteHint(b) + ")"
 	}
 	var detail string
 	switch {
@@ -73,6 +78,14 @@ func containerPhrase(c *ContainerRef) string {
 		return name
 	}
 	return name + " (" + strings.Join(labels, ", ") + ")"
+}
+
+// remoteHint tells how to find the holder on the engine's (Linux) machine.
+func remoteHint(b Binding) string {
+	if b.Protocol == "udp" {
+		return "`sudo ss -lunp 'sport = :" + strconv.Itoa(b.Port) + "'`"
+	}
+	return "`sudo ss -ltnp 'sport = :" + strconv.Itoa(b.Port) + "'`"
 }
 
 // unknownHint tells the user how to find the holder by hand on their OS.

@@ -26,8 +26,9 @@ func expectFinder(t *testing.T, port int, proto string, ref *ContainerRef) *fake
 	return f
 }
 
-func (f *fakeFinder) FindByPublishedPort(_ context.Context, port int, proto string) (*ContainerRef, error) {
+func (f *fakeFinder) FindByPublishedPort(_ context.Context, b Binding) (*ContainerRef, error) {
 	f.t.Helper()
+	port, proto := b.Port, b.Protocol
 	if port != f.port || proto != f.proto {
 		f.t.Fatalf("unexpected FindByPublishedPort(%d, %q), want (%d, %q)", port, proto, f.port, f.proto)
 	}
@@ -38,8 +39,9 @@ func (f *fakeFinder) FindByPublishedPort(_ context.Context, port int, proto stri
 // refusingFinder fails the test if it is consulted at all.
 type refusingFinder struct{ t *testing.T }
 
-func (f refusingFinder) FindByPublishedPort(_ context.Context, port int, proto string) (*ContainerRef, error) {
+func (f refusingFinder) FindByPublishedPort(_ context.Context, b Binding) (*ContainerRef, error) {
 	f.t.Helper()
+	port, proto := b.Port, b.Protocol
 	f.t.Fatalf("finder consulted for %d/%s, but the holder is an ordinary process", port, proto)
 	return nil, nil
 }

@@ -36,6 +36,9 @@ type Holder struct {
 	Name      string        // process name (comm)
 	Cmdline   string        // argv joined by spaces
 	Container *ContainerRef // set when the port is published by a container
+	// EngineHost is set when the port is on the machine of an engine
+	// elsewhere (its endpoint): only that engine's containers can be named.
+	EngineHost string
 }
 
 // ContainerRef names a container found through the engine, by its compose labels.
@@ -43,11 +46,12 @@ type ContainerRef struct {
 	ID, Name, Project, Service string
 }
 
-// ContainerFinder finds the container that publishes a host port, typically by
-// listing containers through the Engine API and matching Ports[].PublicPort and
-// Type. It returns nil, nil when no container publishes the port.
+// ContainerFinder finds the running container that publishes a host port on
+// an address overlapping b's (every-interface overlaps any), typically by
+// listing containers through the Engine API and matching Ports[].PublicPort,
+// IP and Type. It returns nil, nil when no container publishes the port.
 type ContainerFinder interface {
-	FindByPublishedPort(ctx context.Context, port int, proto string) (*ContainerRef, error)
+	FindByPublishedPort(ctx context.Context, b Binding) (*ContainerRef, error)
 }
 
 // Check tries to bind b as the engine would and releases it at once. It returns
@@ -122,7 +126,7 @@ func describeOwner(ctx context.Context, b Binding, o owner, finder ContainerFind
 	h := &Holder{PID: o.pid, Name: o.name, Cmdline: o.cmdline}
 	if finder != nil && (o.pid == 0 || isDockerProcess(o.name)) {
 		// Best effort: an engine error leaves the process as the answer.
-		if ref, err := finder.FindByPublishedPort(ctx, b.Port, b.Protocol); err == nil && ref != nil {
+		if ref, err := finder.FindByPublishedPort(ctx, b); err == nil && ref != nil {
 			h.Container = ref
 		}
 	}

@@ -28,8 +28,15 @@ func (s *Shim) preflight(ctx context.Context) error {
 	if err := s.ensureImage(ctx); err != nil {
 		return err
 	}
+	finder := engine.PortFinder{E: s.Engine}
 	for _, b := range Bindings(s.Service.Spec) {
-		if err := ports.Check(ctx, b, engine.PortFinder{E: s.Engine}); err != nil {
+		var err error
+		if ep := s.Engine.Endpoint; ep.OnThisMachine() {
+			err = ports.Check(ctx, b, finder)
+		} else { // a bind here says nothing about the engine's machine
+			err = ports.CheckOnEngine(ctx, b, finder, ep.Host)
+		}
+		if err != nil {
 			return portErr(s.Service.Key, err)
 		}
 	}
@@ -96,7 +103,12 @@ func (s *Shim) upError(ctx context.Context, err error) error {
 	var ce *compose.Error
 	if errors.As(err, &ce) {
 		if b, ok := ports.FromEngineError(ce.Output); ok {
-			h := ports.Describe(ctx, b, engine.PortFinder{E: s.Engine})
+			var h *ports.Holder
+			if ep := s.Engine.Endpoint; ep.OnThisMachine() {
+				h = ports.Describe(ctx, b, engine.PortFinder{E: s.Engine})
+			} else {
+				h = ports.DescribeOnEngine(ctx, b, engine.PortFinder{E: s.Engine}, ep.Host)
+			}
 			return portErr(s.Service.Key, &ports.ConflictError{Binding: b, Holder: h, Err: errors.New(compose.LastLines(ce.Output, 1))})
 		}
 		if strings.Contains(ce.Output, "Cannot connect to the Docker daemon") {
