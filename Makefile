@@ -9,7 +9,7 @@ VERSION := $(shell cat VERSION)
 LDFLAGS := -X github.com/pm2dock/pm2dock/internal/buildinfo.Version=$(VERSION)
 E2E_TIMEOUT ?= 30m
 
-.PHONY: all build npm provision provision-browser images test lint unit fuzz-short e2e cross clean demo bench fuzz faults soak
+.PHONY: all build npm provision provision-browser provision-engines images test lint unit fuzz-short e2e cross clean demo bench fuzz faults soak
 
 all: build
 
@@ -30,11 +30,15 @@ provision:
 provision-browser:
 	scripts/provision-browser.sh
 
+# openssh-server and podman for the engine tests (ssh://, Podman's API).
+provision-engines:
+	scripts/provision-engines.sh
+
 images:
 	scripts/build-images.sh
 
 # The README's test command: provision, then every check CI relies on.
-test: provision provision-browser lint unit fuzz-short e2e cross
+test: provision provision-browser provision-engines lint unit fuzz-short e2e cross
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \

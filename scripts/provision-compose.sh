@@ -2,15 +2,25 @@
 # Make `docker compose` (the v2 CLI plugin) answer. Idempotent, never asks questions.
 # When it is missing, build it from the Go module proxy inside a throwaway helper
 # module (compose's own go.mod has exclude directives, so `go install pkg@version`
-# refuses it) and install it as ~/.docker/cli-plugins/docker-compose.
+# refuses it) and install it where the docker CLI finds it whatever DOCKER_CONFIG
+# says: as root /usr/local/lib/docker/cli-plugins (a system plugin folder; a
+# DOCKER_CONFIG of a test or a user's own would hide ~/.docker/cli-plugins),
+# else ~/.docker/cli-plugins.
 set -euo pipefail
 
 COMPOSE_VERSION=${COMPOSE_VERSION:-v2.40.3}
-PLUGIN_DIR=${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins
+USER_DIR=${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins
+if [ "$(id -u)" = 0 ]; then PLUGIN_DIR=/usr/local/lib/docker/cli-plugins; else PLUGIN_DIR=$USER_DIR; fi
 
 log() { printf 'provision-compose: %s\n' "$*" >&2; }
 
 if docker compose version >/dev/null 2>&1; then
+  if [ ! -x "$PLUGIN_DIR/docker-compose" ] && [ -x "$USER_DIR/docker-compose" ]; then
+    log "copying $USER_DIR/docker-compose to $PLUGIN_DIR (found there whatever DOCKER_CONFIG is)"
+    mkdir -p "$PLUGIN_DIR"
+    cp "$USER_DIR/docker-compose" "$PLUGIN_DIR/docker-compose.tmp"
+    mv "$PLUGIN_DIR/docker-compose.tmp" "$PLUGIN_DIR/docker-compose"
+  fi
   log "compose answers ($(docker compose version --short 2>/dev/null))"
   exit 0
 fi

@@ -35,6 +35,14 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("docker %s: %v: %s", strings.Join(e.Args, " "), e.Err, LastLines(e.Output, 6))
 }
 
+// PluginMissing reports whether the docker CLI ran without a compose plugin:
+// it then reads `compose`'s flags as its own, or says compose is no command.
+// A DOCKER_CONFIG whose cli-plugins lacks it is the usual cause.
+func (e *Error) PluginMissing() bool {
+	return strings.Contains(e.Output, "unknown flag: --project-name") ||
+		strings.Contains(e.Output, "'compose' is not a docker command")
+}
+
 // Unwrap returns the process error.
 func (e *Error) Unwrap() error { return e.Err }
 

@@ -65,6 +65,9 @@ func (s *Shim) ensureImage(ctx context.Context) error {
 	case svc.Spec.Build != nil:
 		s.info("building image %s", img)
 		if err := s.Compose.Build(ctx, svc.Compose); err != nil {
+			if ce := (*compose.Error)(nil); errors.As(err, &ce) && ce.PluginMissing() {
+				return composeMissing(err)
+			}
 			return imageErr(fmt.Errorf("build of image %s failed: %w", img, err),
 				"fix the build (`docker compose build "+svc.Compose+"` shows the same error), then `pm2dock start "+svc.Key+"`")
 		}
@@ -78,12 +81,22 @@ func (s *Shim) ensureImage(ctx context.Context) error {
 		var ce *compose.Error
 		msg := err.Error()
 		if errors.As(err, &ce) {
+			if ce.PluginMissing() {
+				return composeMissing(err)
+			}
 			msg = compose.LastLines(ce.Output, 4)
 		}
 		return imageErr(fmt.Errorf("pull of image %s failed: %s", img, msg),
 			"check the image name and tag, the registry and `docker login`; with no registry, build the image and set pull: never")
 	}
 	return nil
+}
+
+// composeMissing is the exit-2 error for a docker CLI without the compose
+// plugin: a setting to fix, not a failure to retry.
+func composeMissing(err error) error {
+	return exitcode.New(exitcode.Usage, fmt.Errorf("the docker CLI has no compose plugin in this environment: %w", err),
+		"install the compose plugin where the docker CLI looks (DOCKER_CONFIG/cli-plugins, or a system folder such as /usr/local/lib/docker/cli-plugins); `pm2dock doctor` checks it")
 }
 
 func imageErr(err error, hint string) error { return exitcode.New(exitcode.ImageMissing, err, hint) }
@@ -113,6 +126,9 @@ func (s *Shim) upError(ctx context.Context, err error) error {
 		}
 		if strings.Contains(ce.Output, "Cannot connect to the Docker daemon") {
 			return engine.Unreachable(s.Engine.Endpoint.Host, err)
+		}
+		if ce.PluginMissing() {
+			return composeMissing(err)
 		}
 	}
 	return fmt.Errorf("start %s: %w", s.Service.Key, err)
