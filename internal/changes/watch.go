@@ -59,7 +59,7 @@ func watchPM2(ctx context.Context, src Sources, keys []string, signal func(Kind)
 // exec_* events are left out above all: every healthcheck probe makes three,
 // ten services probed each 500 ms are sixty a second, and decoding them was
 // half of a watch's CPU.
-var engineActions = []string{"create", "start", "restart", "die", "kill", "stop", "pause", "unpause", "oom", "destroy", "rename", "update", "health_status"}
+var engineActions = []string{"create", "start", "restart", "die", "kill", "stop", "pause", "unpause", "oom", "destroy", "remove", "rename", "update", "health_status"} // remove: Podman's destroy
 
 // watchEngine signals on the engine's events for the containers of keys'
 // compose services (engineActions; an engine that ignores the filter still has

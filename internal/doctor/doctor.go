@@ -96,7 +96,7 @@ func checkEngine(ctx context.Context, env Env) Check {
 	}
 	defer e.Close()
 	c.OK, c.Version = true, info.ServerVersion
-	c.Detail = fmt.Sprintf("API %s at %s", info.APIVersion, ep)
+	c.Detail = fmt.Sprintf("%s, API %s at %s", info.Kind, info.APIVersion, ep)
 	if ep.Warning != "" {
 		c.Detail += "; warning: " + ep.Warning
 	}

@@ -6,7 +6,12 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -20,13 +25,23 @@ import (
 type Engine struct {
 	*client.Client
 	Endpoint endpoint.Endpoint // what it was reached through
+	Kind     string            // KindDocker or KindPodman (docs/engines.md)
+	libpod   *http.Client      // Podman's own API on the same connection (RunHealthcheck)
 }
+
+// The engines pm2dock tells apart: Podman's Docker-compatible API differs in
+// ways the shim handles (docs/engines.md).
+const (
+	KindDocker = "docker"
+	KindPodman = "podman"
+)
 
 // Info is what doctor and status report about the engine.
 type Info struct {
 	Host          string `json:"host"`
 	Context       string `json:"context"` // the docker context it was reached through
 	Chosen        string `json:"chosen"`  // how that context was chosen (package endpoint)
+	Kind          string `json:"kind"`    // KindDocker or KindPodman
 	ServerVersion string `json:"server_version"`
 	APIVersion    string `json:"api_version"`
 	OS            string `json:"os"`
@@ -57,8 +72,19 @@ func Connect(ctx context.Context, ep endpoint.Endpoint, timeout time.Duration) (
 		c.Close()
 		return nil, info, Unreachable(info.Host, err)
 	}
-	info.ServerVersion, info.APIVersion, info.OS = v.Version, c.ClientVersion(), v.Os
-	return &Engine{Client: c, Endpoint: ep}, info, nil
+	info.ServerVersion, info.APIVersion, info.OS, info.Kind = v.Version, c.ClientVersion(), v.Os, KindDocker
+	for _, comp := range v.Components {
+		if comp.Name == "Podman Engine" {
+			info.Kind = KindPodman
+		}
+	}
+	e := &Engine{Client: c, Endpoint: ep, Kind: info.Kind}
+	if e.Kind == KindPodman {
+		dial := c.Dialer() // the endpoint's own transport: unix, TCP with TLS, or ssh
+		e.libpod = &http.Client{Transport: &http.Transport{
+			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return dial(ctx) }}}
+	}
+	return e, info, nil
 }
 
 // Unreachable is the exit-7 error for an engine that does not answer at host.
@@ -70,3 +96,33 @@ func Unreachable(host string, err error) error {
 
 // IsNotFound reports whether err says a container or image does not exist.
 func IsNotFound(err error) bool { return cerrdefs.IsNotFound(err) }
+
+// RunHealthcheck runs container id's healthcheck once through Podman's own
+// API and returns the health it reports. Podman 4 schedules healthchecks with
+// systemd timers, so where systemd does not run them (containers, CI, WSL)
+// nothing does unless asked (docs/engines.md). Only for KindPodman.
+func (e *Engine) RunHealthcheck(ctx context.Context, id string) (string, error) {
+	if e.libpod == nil {
+		return "", fmt.Errorf("healthcheck run: not a Podman engine")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://podman/v4.0.0/libpod/containers/"+url.PathEscape(id)+"/healthcheck", nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := e.libpod.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("healthcheck run: %w", err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status  string
+		Message string `json:"message"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body); err != nil {
+		return "", fmt.Errorf("healthcheck run: HTTP %d: %w", resp.StatusCode, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("healthcheck run: HTTP %d: %s", resp.StatusCode, body.Message)
+	}
+	return body.Status, nil
+}

@@ -138,10 +138,11 @@ func describeOwner(ctx context.Context, b Binding, o owner, finder ContainerFind
 
 // isDockerProcess reports whether a process name is one of the ways Docker holds
 // a published port: the userland proxy, the daemon itself (Docker 28+ binds the
-// port before handing it over), rootless Docker's port driver, Docker Desktop.
+// port before handing it over), rootless Docker's port driver, Docker Desktop,
+// and Podman's container monitor (conmon holds the published ports).
 func isDockerProcess(name string) bool {
 	switch {
-	case name == "docker-proxy", name == "dockerd", name == "rootlesskit":
+	case name == "docker-proxy", name == "dockerd", name == "rootlesskit", name == "conmon": // conmon: Podman's
 		return true
 	case strings.HasPrefix(name, "com.docker."), strings.HasPrefix(name, "vpnkit"):
 		return true

@@ -1,6 +1,7 @@
 package shim
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -30,6 +31,7 @@ func (s *Shim) observe(st *container.State) {
 func (s *Shim) event(ev events.Message, killedBy string) string {
 	action := string(ev.Action)
 	switch {
+	case action == "health_status": // Podman: the word is not in the event; the caller inspects
 	case strings.HasPrefix(action, "health_status"):
 		s.setHealth(strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(action, "health_status"), ":")), nil)
 	case action == "kill" && s.st.Phase != state.Stopping:
@@ -127,4 +129,36 @@ func (s *Shim) setHealth(health string, h *container.Health) {
 	}
 	s.st.Phase = phase
 	s.save()
+}
+
+// driveHealth runs a Podman container's healthcheck every interval until ctx
+// ends (Podman 4 leaves that to systemd timers, which are absent wherever
+// systemd is not PID 1; docs/engines.md). The result reaches the shim as
+// any health change does: Podman emits health_status and updates inspect. A
+// container that is healthy already (its timers do run) is left to them.
+func (s *Shim) driveHealth(ctx context.Context, id string, hc *container.HealthConfig) {
+	if hc == nil || len(hc.Test) == 0 || hc.Test[0] == "NONE" {
+		return
+	}
+	interval := hc.Interval
+	if interval <= 0 {
+		interval = 30 * time.Second // the engines' default
+	}
+	first := interval
+	if hc.StartInterval > 0 {
+		first = hc.StartInterval
+	}
+	t := time.NewTimer(first)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := s.Engine.RunHealthcheck(ctx, id); err != nil && ctx.Err() == nil {
+			fmt.Fprintf(s.Stderr, "[pm2dock] %s: %v\n", s.Service.Key, err)
+		}
+		t.Reset(interval)
+	}
 }

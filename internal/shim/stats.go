@@ -53,11 +53,17 @@ func (s *Shim) followStats(ctx context.Context, id string, limit int64) {
 	defer s.History.Flush() // the container's last seconds are a point of their own
 	dec := json.NewDecoder(res.Body)
 	path := s.Profile.StateDir.Stats(s.Service.Key)
+	var prev *container.CPUStats
 	for ctx.Err() == nil {
 		var sample container.StatsResponse
 		if dec.Decode(&sample) != nil {
 			return
 		}
+		if sample.PreCPUStats.SystemUsage == 0 && prev != nil {
+			sample.PreCPUStats = *prev // Podman leaves it empty: the stream's previous sample is it
+		}
+		cur := sample.CPUStats
+		prev = &cur
 		cpu, mem, ok := sampleFigures(sample)
 		if !ok {
 			continue

@@ -10,6 +10,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
+	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/render"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
@@ -56,6 +57,9 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 		limit = ci.HostConfig.Memory
 	}
 	go s.followStats(watch, id, limit)
+	if s.Engine.Kind == engine.KindPodman {
+		go s.driveHealth(watch, id, ci.Config.Healthcheck)
+	}
 	// Loading the compose project (schema, interpolation) leaves garbage that
 	// an attached shim never needs again: give it back, so the many shims of a
 	// workspace stay small.
@@ -98,6 +102,11 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 			}
 		case ev := <-evs.Messages:
 			killedBy = s.event(ev, killedBy)
+			if ev.Action == "health_status" { // Podman's: no word after it, so look
+				if r, err := s.Engine.ContainerInspect(watch, id, client.ContainerInspectOptions{}); err == nil {
+					s.observe(r.Container.State)
+				}
+			}
 		case <-evs.Err:
 			evs.Messages, evs.Err = nil, nil // events broke: the ticker's inspect carries on
 			eventsBroke = true

@@ -16,6 +16,8 @@
 //	                and vs dd of the window's bytes; logs --grep over the whole store vs grep -E over the json-file
 //	follow          logs --follow latency, engine timestamp → reader, vs docker logs -f of the same container
 //	ingest          lines/s one shim stores from a chatty container, none lost (sequence numbers)
+//	remote          status --json and a 1-hour logs window of 5 services on a second dockerd over 127.0.0.1 TCP
+//	                vs the same on the machine's socket: the added cost per call
 package main
 
 import (
@@ -37,7 +39,7 @@ var (
 	keep      = flag.Bool("keep", false, "keep the temporary workspace")
 	rate      = flag.Int("ingest-rate", 150000, "lines per second the chatty container writes")
 	scaleRuns = flag.Int("scale-runs", 3, "repetitions per scale measurement")
-	only      = flag.String("only", "", "comma-separated measures to run: start,engine,rss,logs,status,stats,events,launcher,dashboard,scale,status-scale,follow,ingest (default: all)")
+	only      = flag.String("only", "", "comma-separated measures to run: start,engine,rss,logs,status,stats,events,launcher,dashboard,scale,status-scale,follow,ingest,remote (default: all)")
 	fixImg    = "pm2dock-test/fixture:dev"
 )
 
@@ -61,7 +63,7 @@ func main() {
 		name string
 		f    func(*workspace) ([]row, error)
 	}{{"start", one(benchStart)}, {"engine", one(benchEngineLimit)}, {"rss", one(benchRSS)}, {"logs", benchLogQuery}, {"status", one(benchStatus)}, {"stats", one(benchStatusVsStats)}, {"events", one(benchEvents)}, {"launcher", benchLauncher}, {"dashboard", benchDashboard}, {"scale", benchScale}, {"status-scale", benchStatusScale}, {"follow", one(benchFollow)},
-		{"ingest", one(func(w *workspace) (row, error) { return benchIngest(w, *rate, 10) })}}
+		{"ingest", one(func(w *workspace) (row, error) { return benchIngest(w, *rate, 10) })}, {"remote", benchRemote}}
 	for _, st := range steps {
 		if *only != "" && !strings.Contains(","+*only+",", ","+st.name+",") {
 			continue

@@ -43,18 +43,35 @@ var enginePools = 0
 func StartDockerd(t testing.TB, tls bool) *Engine {
 	t.Helper()
 	Require(t)
-	dir := t.TempDir()
-	// exec-root holds containerd's sockets: keep the path short (108 bytes).
-	execRoot, err := os.MkdirTemp("/tmp", "pm2de")
+	e, stop, err := LaunchDockerd(t.TempDir(), tls)
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := FreePort(t)
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return e
+}
+
+// LaunchDockerd is StartDockerd outside a test (make bench): dir is its own
+// folder; stop ends it and removes what it mounted.
+func LaunchDockerd(dir string, tls bool) (*Engine, func() error, error) {
+	// exec-root holds containerd's sockets: keep the path short (108 bytes).
+	execRoot, err := os.MkdirTemp("/tmp", "pm2de")
+	if err != nil {
+		return nil, nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, nil, err
+	}
 	e := &Engine{Host: fmt.Sprintf("tcp://127.0.0.1:%d", port), Socket: "unix://" + filepath.Join(execRoot, "docker.sock"),
 		Log: filepath.Join(dir, "dockerd.log")}
 	cfg := filepath.Join(dir, "daemon.json")
 	if err := os.WriteFile(cfg, []byte("{}\n"), 0o644); err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	pool := 231 + enginePools%20
 	enginePools++
@@ -66,56 +83,61 @@ func StartDockerd(t testing.TB, tls bool) *Engine {
 	if tls {
 		srv := filepath.Join(dir, "server")
 		e.CertDir = filepath.Join(dir, "client")
-		MakeTLS(t, srv, e.CertDir)
+		if err := MakeTLS(srv, e.CertDir); err != nil {
+			return nil, nil, err
+		}
 		args = append(args, "--tlsverify", "--tlscacert", filepath.Join(srv, "ca.pem"),
 			"--tlscert", filepath.Join(srv, "cert.pem"), "--tlskey", filepath.Join(srv, "key.pem"))
 		e.Env = append(e.Env, "DOCKER_TLS_VERIFY=1", "DOCKER_CERT_PATH="+e.CertDir)
 	}
 	logf, err := os.Create(e.Log)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	cmd := exec.Command("dockerd", args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start dockerd: %v", err)
+		return nil, nil, fmt.Errorf("start dockerd: %w", err)
 	}
 	logf.Close()
 	e.PID = cmd.Process.Pid
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
+	stop := func() error {
 		// dockerd stops its containers (their stop signal, then SIGKILL after
 		// their grace) and its containerd on SIGTERM.
+		var err error
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-done:
 		case <-time.After(60 * time.Second):
-			t.Errorf("dockerd %d still runs 60 s after SIGTERM; killing it", e.PID)
+			err = fmt.Errorf("dockerd %d still ran 60 s after SIGTERM; killed it", e.PID)
 			syscall.Kill(-e.PID, syscall.SIGKILL)
 			<-done
 		}
 		unmountUnder(filepath.Join(dir, "data"))
 		unmountUnder(execRoot)
 		os.RemoveAll(execRoot)
-	})
+		return err
+	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		if _, err := e.Docker("version", "--format", "{{.Server.Version}}"); err == nil {
-			break
+			return e, stop, nil
 		}
 		select {
 		case <-done:
-			t.Fatalf("dockerd exited while starting; its log:\n%s", tail(e.Log, 30))
+			stop()
+			return nil, nil, fmt.Errorf("dockerd exited while starting; its log:\n%s", tail(e.Log, 30))
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("dockerd did not answer within 60 s; its log:\n%s", tail(e.Log, 30))
+			stop()
+			return nil, nil, fmt.Errorf("dockerd did not answer within 60 s; its log:\n%s", tail(e.Log, 30))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	return e
 }
 
 // Docker runs the docker CLI against e (DOCKER_HOST and TLS from e.Env,
@@ -136,28 +158,38 @@ func (e *Engine) Load(t testing.TB, images ...string) {
 	t.Helper()
 	for _, img := range images {
 		RequireImage(t, img)
+	}
+	if err := e.LoadImages(images...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// LoadImages is Load outside a test.
+func (e *Engine) LoadImages(images ...string) error {
+	for _, img := range images {
 		save := exec.Command("docker", "--host", "unix:///var/run/docker.sock", "save", img)
 		load := exec.Command("docker", "load", "--quiet")
 		load.Env = append(EnvWithout(os.Environ(), "DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_TLS"), e.Env...)
 		pipe, err := save.StdoutPipe()
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		load.Stdin = pipe
 		var errs bytes.Buffer
 		save.Stderr, load.Stderr = &errs, &errs
 		if err := save.Start(); err != nil {
-			t.Fatal(err)
+			return err
 		}
 		if err := load.Run(); err != nil {
 			save.Process.Kill()
 			save.Wait()
-			t.Fatalf("load %s into %s: %v\n%s", img, e.Host, err, errs.String())
+			return fmt.Errorf("load %s into %s: %v\n%s", img, e.Host, err, errs.String())
 		}
 		if err := save.Wait(); err != nil {
-			t.Fatalf("save %s: %v\n%s", img, err, errs.String())
+			return fmt.Errorf("save %s: %v\n%s", img, err, errs.String())
 		}
 	}
+	return nil
 }
 
 // EnvWithout returns env without the named variables.
@@ -210,11 +242,10 @@ func tail(path string, n int) string {
 // into serverDir, and the same CA with a client certificate into clientDir,
 // each as ca.pem, cert.pem and key.pem (the names DOCKER_CERT_PATH and the
 // daemon's defaults use).
-func MakeTLS(t testing.TB, serverDir, clientDir string) {
-	t.Helper()
+func MakeTLS(serverDir, clientDir string) error {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	now := time.Now()
 	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "pm2dock test CA"},
@@ -222,37 +253,40 @@ func MakeTLS(t testing.TB, serverDir, clientDir string) {
 		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	ca, _ := x509.ParseCertificate(caDER)
-	issue := func(dir string, serial int64, tmpl *x509.Certificate) {
+	issue := func(dir string, serial int64, tmpl *x509.Certificate) error {
 		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		tmpl.SerialNumber, tmpl.NotBefore, tmpl.NotAfter = big.NewInt(serial), now.Add(-time.Hour), now.Add(24*time.Hour)
 		tmpl.KeyUsage = x509.KeyUsageDigitalSignature
 		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		keyDER, err := x509.MarshalECPrivateKey(key)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			t.Fatal(err)
+			return err
 		}
 		for name, block := range map[string]*pem.Block{"ca.pem": {Type: "CERTIFICATE", Bytes: caDER},
 			"cert.pem": {Type: "CERTIFICATE", Bytes: der}, "key.pem": {Type: "EC PRIVATE KEY", Bytes: keyDER}} {
 			if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(block), 0o600); err != nil {
-				t.Fatal(err)
+				return err
 			}
 		}
+		return nil
 	}
-	issue(serverDir, 2, &x509.Certificate{Subject: pkix.Name{CommonName: "127.0.0.1"},
+	if err := issue(serverDir, 2, &x509.Certificate{Subject: pkix.Name{CommonName: "127.0.0.1"},
 		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
-	issue(clientDir, 3, &x509.Certificate{Subject: pkix.Name{CommonName: "pm2dock test client"},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
+		return err
+	}
+	return issue(clientDir, 3, &x509.Certificate{Subject: pkix.Name{CommonName: "pm2dock test client"},
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
 }
