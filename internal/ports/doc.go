@@ -19,7 +19,6 @@
 //   - FromEngineError recognises the engine's own "port in use" failures, so the
 //     race where the port is taken between Check and the start is reported with
 //     the same ConflictError.
-//
 //   - CheckOnEngine and DescribeOnEngine are the same questions for an engine
 //     on another machine (endpoint.Endpoint.OnThisMachine false), where a bind
 //     here says nothing: only the engine is asked, for a running container of

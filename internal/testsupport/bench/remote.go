@@ -91,7 +91,7 @@ func benchRemote(w *workspace) ([]row, error) {
 		mt, ml := median(times["tcp"]), median(times["local"])
 		rows = append(rows, row{name: c.name, ours: ms(mt), base: ms(ml) + " (same engine, unix socket)",
 			ratio: fmt.Sprintf("%.2f", float64(mt)/float64(ml)),
-			note: fmt.Sprintf("median of %d, interleaved; %+.1f ms a call over 127.0.0.1 TCP", *sruns, float64((mt-ml).Microseconds())/1000)})
+			note:  fmt.Sprintf("median of %d, interleaved; %+.1f ms a call over 127.0.0.1 TCP", *sruns, float64((mt-ml).Microseconds())/1000)})
 	}
 	return rows, nil
 }
