@@ -38,7 +38,10 @@ func (s *Shim) event(ev events.Message, killedBy string) string {
 		if s.firstKill == "" {
 			s.firstKill = ev.Actor.Attributes["signal"]
 		}
-		return "killed by docker kill or docker stop (signal " + ev.Actor.Attributes["signal"] + ")"
+		if sig := ev.Actor.Attributes["signal"]; sig != "" {
+			return "killed by docker kill or docker stop (signal " + sig + ")"
+		}
+		return "killed by docker kill or docker stop" // Podman names no signal
 	}
 	return killedBy
 }
