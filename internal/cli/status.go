@@ -3,14 +3,17 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/pm2dock/pm2dock/internal/endpoint"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/journal"
 	"github.com/pm2dock/pm2dock/internal/pm2"
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/state"
 	"github.com/pm2dock/pm2dock/internal/status"
 )
 
@@ -100,6 +103,7 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 		if ep.Warning != "" {
 			engineLine += " (warning: " + ep.Warning + ")"
 		}
+		warnOtherEngine(f, p, keys, ep)
 	}
 	show := func(rep status.Report) error {
 		rep.Engine = engineLine
@@ -182,4 +186,31 @@ func statusErr(rep status.Report, check bool) error {
 		return exitcode.Errorf(exitcode.NotHealthy, "not healthy: %v", bad)
 	}
 	return nil
+}
+
+// warnOtherEngine says, on stderr, when shims of keys talk to another engine
+// than the one this command resolved: what follows is that other engine's
+// view, and the services would look gone.
+func warnOtherEngine(f *Factory, p *profile.Profile, keys []string, ep endpoint.Endpoint) {
+	byEngine := map[string][]string{}
+	var engines []string
+	for _, k := range keys {
+		st, err := p.StateDir.Read(k)
+		if err != nil || st == nil || st.Engine == "" || st.Engine == ep.Host {
+			continue
+		}
+		switch st.Phase {
+		case state.Stopped, state.Failed, state.Completed:
+			continue // no shim talks to it now
+		}
+		if byEngine[st.Engine] == nil {
+			engines = append(engines, st.Engine)
+		}
+		byEngine[st.Engine] = append(byEngine[st.Engine], k)
+	}
+	for _, host := range engines {
+		fmt.Fprintf(f.IO.ErrOut, "pm2dock: warning: the shims of %s talk to the engine at %s, but this command asked %s; what follows is that engine's view\n"+
+			"  → run it with the environment they were started with (DOCKER_HOST, DOCKER_CONTEXT), or pin engine.context in pm2dock.yaml\n",
+			strings.Join(byEngine[host], ", "), host, ep)
+	}
 }

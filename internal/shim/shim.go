@@ -91,7 +91,7 @@ func (s *Shim) Run(ctx context.Context) error {
 	s.start = s.Now()
 	s.last.n = 20
 	s.parent = os.Getppid()
-	s.st = state.File{Service: s.Service.Key, Phase: state.Preflight, ShimPID: os.Getpid(), ShimStartedAt: s.start}
+	s.st = state.File{Service: s.Service.Key, Phase: state.Preflight, ShimPID: os.Getpid(), ShimStartedAt: s.start, Engine: s.Engine.Endpoint.Host}
 	prev, _ := s.Profile.StateDir.Read(s.Service.Key)
 	reset := s.loadHistory(prev)
 	s.by = asker(reset, prev)

@@ -41,6 +41,9 @@ type File struct {
 	ReadyAt       *time.Time `json:"ready_at,omitempty"`
 	Container     *Container `json:"container,omitempty"`
 	Adopted       bool       `json:"adopted,omitempty"` // the container was running when the shim came
+	// Engine is the endpoint the shim talks to (endpoint.Endpoint.Host), so a
+	// command from a shell that chooses another engine can say so.
+	Engine string `json:"engine,omitempty"`
 	ExitCode      *int       `json:"exit_code,omitempty"`
 	Reason        string     `json:"reason,omitempty"` // why the shim failed or exited
 	Hint          string     `json:"hint,omitempty"`   // what to do about it

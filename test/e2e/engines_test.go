@@ -78,6 +78,14 @@ func coreOnEngine(t *testing.T, c engineCase) {
 	if want := "Engine: " + c.host; !strings.Contains(errOut, want) || !strings.Contains(errOut, c.context) {
 		t.Errorf("status -v says:\n%s\nwant %q and %q", errOut, want, c.context)
 	}
+	// From a shell that chooses the machine's engine, status says the shims
+	// talk to another one.
+	e.Env = []string{"DOCKER_HOST=" + localEngine, "DOCKER_CONTEXT="}
+	_, errOut, _ = e.Run("status", "app")
+	e.Env = nil
+	if want := "warning: the shims of app talk to the engine at " + strings.SplitN(c.host, " ", 2)[0]; !strings.Contains(errOut, want) {
+		t.Errorf("status from the machine's engine says:\n%s\nwant %q", errOut, want)
+	}
 	kind := c.kind
 	if kind == "" {
 		kind = "docker"
