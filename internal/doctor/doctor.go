@@ -90,11 +90,15 @@ func checkEngine(ctx context.Context, env Env) Check {
 	if err != nil {
 		return fail(err)
 	}
-	e, info, err := engine.Connect(ctx, ep, probeTimeout)
+	e, _, err := engine.Connect(ctx, ep, probeTimeout)
 	if err != nil {
 		return fail(err)
 	}
 	defer e.Close()
+	info, err := e.Identify(ctx, probeTimeout)
+	if err != nil {
+		return fail(err)
+	}
 	c.OK, c.Version = true, info.ServerVersion
 	c.Detail = fmt.Sprintf("%s, API %s at %s", info.Kind, info.APIVersion, ep)
 	if ep.Warning != "" {

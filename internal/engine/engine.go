@@ -25,7 +25,7 @@ import (
 type Engine struct {
 	*client.Client
 	Endpoint endpoint.Endpoint // what it was reached through
-	Kind     string            // KindDocker or KindPodman (docs/engines.md)
+	Kind     string            // KindDocker or KindPodman (docs/engines.md); "" until Identify
 	libpod   *http.Client      // Podman's own API on the same connection (RunHealthcheck)
 }
 
@@ -47,9 +47,10 @@ type Info struct {
 	OS            string `json:"os"`
 }
 
-// Connect opens a client for ep and checks that the engine answers within
-// timeout. The error carries exit code 7 when it does not answer, 2 when ep
-// cannot be configured.
+// Connect opens a client for ep and checks that the engine answers (a ping,
+// negotiating the API version) within timeout. The error carries exit code 7
+// when it does not answer, 2 when ep cannot be configured. Info has the
+// endpoint and API version; Identify adds the server's version and kind.
 func Connect(ctx context.Context, ep endpoint.Endpoint, timeout time.Duration) (*Engine, Info, error) {
 	opts, err := ep.ClientOpts()
 	if err != nil {
@@ -67,24 +68,35 @@ func Connect(ctx context.Context, ep endpoint.Endpoint, timeout time.Duration) (
 		c.Close()
 		return nil, info, Unreachable(info.Host, err)
 	}
-	v, err := c.ServerVersion(pctx, client.ServerVersionOptions{})
+	info.APIVersion = c.ClientVersion()
+	return &Engine{Client: c, Endpoint: ep}, info, nil
+}
+
+// Identify asks the engine for its version and tells Docker from Podman (by
+// the "Podman Engine" component), setting e.Kind. It is a call of its own
+// because dockerd answers /version by asking containerd and runc theirs, ~7 ms
+// that status and logs do not need; doctor and the shim ask.
+func (e *Engine) Identify(ctx context.Context, timeout time.Duration) (Info, error) {
+	info := Info{Host: e.Endpoint.Host, Context: e.Endpoint.Context, Chosen: e.Endpoint.Chosen, APIVersion: e.ClientVersion()}
+	vctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	v, err := e.ServerVersion(vctx, client.ServerVersionOptions{})
 	if err != nil {
-		c.Close()
-		return nil, info, Unreachable(info.Host, err)
+		return info, Unreachable(info.Host, err)
 	}
-	info.ServerVersion, info.APIVersion, info.OS, info.Kind = v.Version, c.ClientVersion(), v.Os, KindDocker
+	info.ServerVersion, info.OS, info.Kind = v.Version, v.Os, KindDocker
 	for _, comp := range v.Components {
 		if comp.Name == "Podman Engine" {
 			info.Kind = KindPodman
 		}
 	}
-	e := &Engine{Client: c, Endpoint: ep, Kind: info.Kind}
-	if e.Kind == KindPodman {
-		dial := c.Dialer() // the endpoint's own transport: unix, TCP with TLS, or ssh
+	e.Kind = info.Kind
+	if e.Kind == KindPodman && e.libpod == nil {
+		dial := e.Dialer() // the endpoint's own transport: unix, TCP with TLS, or ssh
 		e.libpod = &http.Client{Transport: &http.Transport{
 			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return dial(ctx) }}}
 	}
-	return e, info, nil
+	return info, nil
 }
 
 // Unreachable is the exit-7 error for an engine that does not answer at host.

@@ -106,6 +106,11 @@ func assemble(ctx context.Context, cfg Config) (*Shim, func(), error) {
 		return nil, cleanup, err
 	}
 	closers = append(closers, func() { e.Close() })
+	if _, err := e.Identify(context.WithoutCancel(ctx), 10*time.Second); err != nil { // Docker or Podman
+		fmt.Fprintf(cfg.Stderr, "[pm2dock] %s: %v; retrying in %s\n", svc.Key, err, EngineRetryDelay)
+		EngineDownWait(ctx)
+		return nil, cleanup, err
+	}
 	s := &Shim{
 		Profile: p, Service: svc, Engine: e,
 		Compose: &compose.Runner{Profile: p, Env: e.Endpoint.Environ(append(cfg.Environ, extra...))},
