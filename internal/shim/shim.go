@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -197,10 +198,36 @@ func (s *Shim) composeUp(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := s.Compose.Up(ctx, svc.Compose, s.restartOverride()...); err != nil {
+	err := s.Compose.Up(ctx, svc.Compose, s.restartOverride()...)
+	if ce := (*compose.Error)(nil); errors.As(err, &ce) && strings.Contains(ce.Output, " is ambiguous (") {
+		// Networks created twice all the same (a `docker compose down` removing
+		// the network while the shims it stopped start their containers again
+		// can get there past the lock): compose would refuse the name for
+		// ever. Leave one of each, under the lock, and try once more.
+		err = s.dedupeAndRetry(ctx)
+	}
+	if err != nil {
 		return s.upError(ctx, err)
 	}
 	return nil
+}
+
+// dedupeAndRetry removes the service's duplicate networks under the up lock
+// and runs its compose up again.
+func (s *Shim) dedupeAndRetry(ctx context.Context) error {
+	p, svc := s.Profile, s.Service
+	unlock, err := flock.Lock(ctx, p.StateDir.UpLock())
+	if err == nil {
+		defer unlock()
+	}
+	n, err := s.Engine.RemoveDuplicateNetworks(ctx, p.Project.Name, p.Networks(svc))
+	if err != nil {
+		return s.engineErr(err)
+	}
+	if n > 0 {
+		s.info("removed %d duplicate network(s) of %s, which compose refused as ambiguous", n, p.Project.Name)
+	}
+	return s.Compose.Up(ctx, svc.Compose, s.restartOverride()...)
 }
 
 // finishedUnwatched returns the container of s.unfinished when it exited 0:

@@ -123,6 +123,17 @@ func coreOnEngine(t *testing.T, c engineCase) {
 
 	e.MustRun("stop")
 	e.NoneRunning()
+	// Every line the container wrote is stored once, across the kill -9 and
+	// the adoption (the engine's own log is the truth).
+	t.Logf("%d lines stored, each once", e.allSeqsOnce("app", "app"))
+	// The journal tells the story: a person's start, healthy, the adoption
+	// after kill -9, and the stop.
+	evs := kinds(e.events("app"))
+	for _, want := range []string{"start/user", "healthy/", "adopt/", "stop/user"} {
+		if !strings.Contains(evs, want) {
+			t.Errorf("events: %s; want %s among them", evs, want)
+		}
+	}
 }
 
 func TestEngineOverTCP(t *testing.T) {
@@ -154,6 +165,35 @@ func TestEngineChosenByContext(t *testing.T) {
 	}
 	coreOnEngine(t, engineCase{env: []string{"DOCKER_CONFIG=" + cfg, "DOCKER_CONTEXT=pm2dock-e2e", "DOCKER_HOST="},
 		host: d.Host + " (tls-verify)", context: "context pm2dock-e2e, from DOCKER_CONTEXT"})
+
+	// `docker context use`: the current context of config.json chooses.
+	use := exec.Command("docker", "context", "use", "pm2dock-e2e")
+	use.Env = append(h.EnvWithout(os.Environ(), "DOCKER_HOST", "DOCKER_CONTEXT"), "DOCKER_CONFIG="+cfg)
+	if out, err := use.CombinedOutput(); err != nil {
+		t.Fatalf("docker context use: %v\n%s", err, out)
+	}
+	e := fixtureApp(t, "2s", "", "")
+	e.Env = []string{"DOCKER_CONTEXT="}
+	if out, _, code := e.Run("doctor"); code != 0 || !strings.Contains(out, "context pm2dock-e2e, from currentContext in "+filepath.Join(cfg, "config.json")) {
+		t.Errorf("doctor with a current context: exit %d\n%s", code, out)
+	}
+
+	// engine.context in pm2dock.yaml wins over a DOCKER_HOST naming the
+	// machine's engine, for start and compose alike.
+	e = fixtureApp(t, "2s", "", "engine:\n  context: pm2dock-e2e\n")
+	e.Env = []string{"DOCKER_HOST=" + localEngine}
+	e.MustRun("start", "app")
+	if out, err := d.Docker("ps", "-q", "--filter", "label="+e.P.Label()); err != nil || strings.TrimSpace(out) == "" {
+		t.Fatalf("pinned context: no container of the project on the context's engine (%q, %v)", out, err)
+	}
+	if out, _ := exec.Command("docker", "--host", localEngine, "ps", "-aq", "--filter", "label="+e.P.Label()).Output(); strings.TrimSpace(string(out)) != "" {
+		t.Fatalf("pinned context: the machine's engine has the project's container %s", out)
+	}
+	_, errOut, _ := e.Run("status", "-v", "app")
+	if want := "context pm2dock-e2e, from engine.context in " + filepath.Join(e.P.Dir, "pm2dock.yaml"); !strings.Contains(errOut, want) {
+		t.Errorf("status -v:\n%s\nwant %q", errOut, want)
+	}
+	e.MustRun("stop")
 }
 
 // TestEngineOverSSH reaches the TCP engine through sshd on 127.0.0.1 and the

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -51,6 +52,39 @@ func TestStartOfAFreshStackCreatesEachNetworkOnce(t *testing.T) {
 		e.MustRun("stop")
 		e.P.Compose("down", "--timeout", "1")
 	}
+}
+
+// TestDuplicateNetworksAreRepaired: two networks of the project's one name
+// (what a compose down racing the shims' restarts, or two creations before
+// API 1.44, leave) make compose refuse every up of the project for good
+// ("network … is ambiguous"). The shim leaves one and starts.
+func TestDuplicateNetworksAreRepaired(t *testing.T) {
+	h.Require(t)
+	h.RequireImage(t, h.FixtureImage)
+	e := newStack(t, "services:\n  app:\n    image: "+h.FixtureImage+"\n    stop_grace_period: 2s\n", "")
+	name := e.P.Name + "_default"
+	// The engine API (1.41) creates a second network of a name when asked
+	// without CheckDuplicate; the docker CLI would refuse.
+	for range 2 {
+		body := fmt.Sprintf(`{"Name": %q, "CheckDuplicate": false, "Labels": {"com.docker.compose.project": %q, "com.docker.compose.network": "default", "com.docker.compose.version": "2.40.3"}}`, name, e.P.Name)
+		out, err := exec.Command("curl", "-sS", "--fail", "--unix-socket", "/var/run/docker.sock", "-H", "Content-Type: application/json",
+			"-d", body, "http://docker/v1.41/networks/create").CombinedOutput()
+		if err != nil {
+			t.Fatalf("create network %s: %v\n%s", name, err, out)
+		}
+	}
+	if n := len(strings.Fields(h.Docker(t, "", "network", "ls", "--filter", "label="+e.P.Label(), "-q"))); n != 2 {
+		t.Fatalf("%d networks named %s, want the 2 made here", n, name)
+	}
+	if _, err := h.TryDocker(e.P.Dir, "compose", "-p", e.P.Name, "up", "-d", "--no-deps", "app"); err == nil || !strings.Contains(err.Error(), "ambiguous") {
+		t.Fatalf("compose up with two networks of one name: %v; the premise (compose refuses) does not hold", err)
+	}
+	h.Docker(t, "", "rm", "-f", "-v", strings.TrimSpace(e.P.Compose("ps", "-aq", "app"))) // compose's attempt
+	e.MustRun("start", "app")
+	if n := len(strings.Fields(h.Docker(t, "", "network", "ls", "--filter", "label="+e.P.Label(), "-q"))); n != 1 {
+		t.Errorf("%d networks named %s after the start, want 1", n, name)
+	}
+	e.invariants("app", "app", "running")
 }
 
 // A service whose `docker compose up` fails every time (the engine refuses a

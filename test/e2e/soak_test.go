@@ -435,6 +435,26 @@ func (s *soak) converge(what string, bound time.Duration) (time.Duration, bool) 
 		time.Sleep(250 * time.Millisecond)
 	}
 	s.t.Logf("%s: still wrong after %v: %s", what, bound, strings.Join(last, "; "))
+	// What pm2dock itself says, and each shim's own account, for the next one
+	// to read.
+	out, errOut, _ := s.e.Run("status")
+	s.t.Logf("status:\n%s%s", out, errOut)
+	for _, svc := range soakServices {
+		if raw, err := os.ReadFile(filepath.Join(s.e.P.Dir, ".pm2dock", "state", svc+".json")); err == nil {
+			var st struct {
+				Phase, Reason string
+				LastFailure   *struct{ Reason string } `json:"last_failure"`
+			}
+			json.Unmarshal(raw, &st)
+			if st.Phase != "ready" && st.Phase != "completed" {
+				lf := ""
+				if st.LastFailure != nil {
+					lf = st.LastFailure.Reason
+				}
+				s.t.Logf("  %s: phase %s, reason %q, last failure %q", svc, st.Phase, st.Reason, lf)
+			}
+		}
+	}
 	return time.Since(began), false
 }
 
