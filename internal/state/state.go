@@ -43,12 +43,12 @@ type File struct {
 	Adopted       bool       `json:"adopted,omitempty"` // the container was running when the shim came
 	// Engine is the endpoint the shim talks to (endpoint.Endpoint.Host), so a
 	// command from a shell that chooses another engine can say so.
-	Engine string `json:"engine,omitempty"`
-	ExitCode      *int       `json:"exit_code,omitempty"`
-	Reason        string     `json:"reason,omitempty"` // why the shim failed or exited
-	Hint          string     `json:"hint,omitempty"`   // what to do about it
-	LastFailure   *Failure   `json:"last_failure,omitempty"`
-	StoreError    string     `json:"store_error,omitempty"`
+	Engine      string   `json:"engine,omitempty"`
+	ExitCode    *int     `json:"exit_code,omitempty"`
+	Reason      string   `json:"reason,omitempty"` // why the shim failed or exited
+	Hint        string   `json:"hint,omitempty"`   // what to do about it
+	LastFailure *Failure `json:"last_failure,omitempty"`
+	StoreError  string   `json:"store_error,omitempty"`
 	// Requests are the tokens of the people's start/restart requests that
 	// shims of this line answered (see RequestReset), newest last, at most 8;
 	// kept across shims.
