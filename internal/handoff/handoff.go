@@ -96,7 +96,7 @@ func Read(path string) ([]string, error) {
 // what locating docker, node and PM2 needs, and nothing a secret could be in.
 var keep = []string{"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR",
 	"TERM", "NO_COLOR", "PM2_HOME", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "DOCKER_HOST", "DOCKER_CONTEXT",
-	"DOCKER_CONFIG", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY", "DOCKER_API_VERSION", "SSH_AUTH_SOCK"}
+	"DOCKER_CONFIG", "DOCKER_CERT_PATH", "DOCKER_TLS", "DOCKER_TLS_VERIFY", "DOCKER_API_VERSION", "SSH_AUTH_SOCK"}
 
 // Scrub returns the subset of env that may reach PM2.
 func Scrub(env []string) []string {
