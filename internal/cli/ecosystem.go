@@ -57,7 +57,11 @@ func ecosystemRun(ctx context.Context, f *Factory, opts *EcosystemOptions) error
 		if err := handoff.Write(p.StateDir.Handoff(), p.ReferencedVars(), f.Environ()); err != nil {
 			return err
 		}
-		eco.Isolate(handoff.Scrub(f.Environ()))
+		env := handoff.Scrub(f.Environ())
+		if ep, err := f.Endpoint(p); err == nil { // the engine this shell resolves, pinned (docs/engines.md)
+			env = ep.Environ(env)
+		}
+		eco.Isolate(env)
 	}
 	if opts.Output != "" {
 		return ecosystem.Write(opts.Output, eco)

@@ -7,10 +7,12 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	cerrdefs "github.com/containerd/errdefs"
 	dcontext "github.com/docker/cli/cli/context"
 	"github.com/docker/cli/cli/context/docker"
 	"github.com/docker/cli/cli/context/store"
@@ -32,8 +34,9 @@ type Endpoint struct {
 	Chosen  string // how: "DOCKER_HOST", "DOCKER_CONTEXT", "engine.context in FILE", …
 	Warning string // what the docker CLI would warn about while resolving, if anything
 	ep      docker.Endpoint
-	env     []string // the variables Environ sets (KEY=VALUE), in order
-	drop    []string // the variables Environ removes
+	headers map[string]string // config.json's HttpHeaders
+	env     []string          // the variables Environ sets (KEY=VALUE), in order
+	drop    []string          // the variables Environ removes
 }
 
 // Source is what a resolution reads.
@@ -51,7 +54,13 @@ func Resolve(src Source) (Endpoint, error) {
 	getenv := lookup(src.Env)
 	cfgDir := getenv("DOCKER_CONFIG")
 	if cfgDir == "" {
-		cfgDir = filepath.Join(getenv("HOME"), ".docker")
+		home := getenv("HOME")
+		if home == "" { // cron, env -i: the CLI asks the user database (homedir.Get)
+			if u, err := user.Current(); err == nil {
+				home = u.HomeDir
+			}
+		}
+		cfgDir = filepath.Join(home, ".docker")
 	}
 	var e Endpoint
 	name := ""
@@ -86,8 +95,9 @@ func Resolve(src Source) (Endpoint, error) {
 			"`docker context ls` lists the contexts; fix or unset what chose this one")
 	}
 	e.Host = e.ep.Host
+	e.headers = httpHeaders(cfgDir)
 	switch {
-	case e.ep.TLSData == nil && !e.ep.SkipTLSVerify || isSocket(e.Host):
+	case e.ep.TLSData == nil && !e.ep.SkipTLSVerify || isSocket(e.Host) || strings.HasPrefix(e.Host, "ssh://"): // ssh: the helper ignores TLS
 	case e.ep.SkipTLSVerify:
 		e.TLS = "tls"
 	default:
@@ -133,6 +143,23 @@ func currentContext(cfgDir string) (name, warning string) {
 		return "", fmt.Sprintf("%s is not valid JSON (%v); its currentContext is not used", path, err)
 	}
 	return cfg.CurrentContext, ""
+}
+
+// httpHeaders reads config.json's HttpHeaders, which the docker CLI (and so
+// compose) sends with every request; nil when there are none or the file
+// cannot be read (currentContext's warning covers that).
+func httpHeaders(cfgDir string) map[string]string {
+	raw, err := os.ReadFile(filepath.Join(cfgDir, "config.json"))
+	if err != nil {
+		return nil
+	}
+	var cfg struct {
+		HTTPHeaders map[string]string `json:"HttpHeaders"`
+	}
+	if json.Unmarshal(raw, &cfg) != nil {
+		return nil
+	}
+	return cfg.HTTPHeaders
 }
 
 // defaultEndpoint is docker/cli's resolveDefaultDockerEndpoint with the flag
@@ -183,8 +210,11 @@ func namedEndpoint(cfgDir, name string) (docker.Endpoint, error) {
 	}
 	s := store.New(filepath.Join(cfgDir, "contexts"), storeConfig())
 	meta, err := s.GetMetadata(name)
-	if err != nil {
+	if cerrdefs.IsNotFound(err) {
 		return docker.Endpoint{}, fmt.Errorf("no such context in %s: %w", filepath.Join(cfgDir, "contexts"), err)
+	}
+	if err != nil {
+		return docker.Endpoint{}, fmt.Errorf("read the context from %s: %w", filepath.Join(cfgDir, "contexts"), err)
 	}
 	em, err := docker.EndpointFromContext(meta)
 	if err != nil {
@@ -200,6 +230,9 @@ func (e Endpoint) ClientOpts() ([]client.Opt, error) {
 	if err != nil {
 		return nil, exitcode.New(exitcode.Usage, fmt.Errorf("docker engine %s (context %q, from %s): %w", e.Host, e.Context, e.Chosen, err),
 			"fix the endpoint or its TLS material (`docker context inspect` shows it)")
+	}
+	if len(e.headers) > 0 {
+		opts = append(opts, client.WithHTTPHeaders(e.headers))
 	}
 	return opts, nil
 }

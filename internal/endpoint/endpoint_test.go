@@ -255,3 +255,38 @@ func TestClientOptsForSSHUseTheConnectionHelper(t *testing.T) {
 		t.Errorf("ssh:// with no host: %v", err)
 	}
 }
+
+func TestConfigHTTPHeadersGoWithEveryRequest(t *testing.T) {
+	cfg := t.TempDir()
+	writeConfig(t, cfg, `{"HttpHeaders": {"X-Gate": "team-a"}}`)
+	e, err := Resolve(Source{Env: []string{"HOME=" + t.TempDir(), "DOCKER_CONFIG=" + cfg}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.headers["X-Gate"] != "team-a" {
+		t.Errorf("headers %v", e.headers)
+	}
+	opts, err := e.ClientOpts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := Resolve(Source{Env: []string{"HOME=" + t.TempDir()}})
+	popts, _ := plain.ClientOpts()
+	if len(opts) != len(popts)+1 {
+		t.Errorf("%d client options with HttpHeaders, %d without: the headers option is missing", len(opts), len(popts))
+	}
+}
+
+func TestSSHIsNotLabelledTLS(t *testing.T) {
+	certs := t.TempDir()
+	if err := os.WriteFile(filepath.Join(certs, "ca.pem"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, err := Resolve(Source{Env: []string{"HOME=" + t.TempDir(), "DOCKER_HOST=ssh://me@box", "DOCKER_TLS_VERIFY=1", "DOCKER_CERT_PATH=" + certs}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.TLS != "" {
+		t.Errorf("ssh endpoint labelled %q: the connection helper uses no TLS", e.TLS)
+	}
+}

@@ -99,6 +99,15 @@ func (e *Engine) Identify(ctx context.Context, timeout time.Duration) (Info, err
 	return info, nil
 }
 
+// Close closes the client and the idle connections of Podman's API (over
+// ssh, each is an ssh process).
+func (e *Engine) Close() error {
+	if e.libpod != nil {
+		e.libpod.CloseIdleConnections()
+	}
+	return e.Client.Close()
+}
+
 // Unreachable is the exit-7 error for an engine that does not answer at host.
 func Unreachable(host string, err error) error {
 	return exitcode.New(exitcode.EngineDown,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/events"
+	"github.com/moby/moby/client"
 
 	"github.com/pm2dock/pm2dock/internal/journal"
 	"github.com/pm2dock/pm2dock/internal/render"
@@ -137,8 +138,10 @@ func (s *Shim) setHealth(health string, h *container.Health) {
 // driveHealth runs a Podman container's healthcheck every interval until ctx
 // ends (Podman 4 leaves that to systemd timers, which are absent wherever
 // systemd is not PID 1; docs/engines.md). The result reaches the shim as
-// any health change does: Podman emits health_status and updates inspect. A
-// container that is healthy already (its timers do run) is left to them.
+// any health change does: Podman emits health_status and updates inspect.
+// Where the timers do run, a check appears in the health log that this shim
+// did not run; it then leaves them to it, so no check runs twice (which would
+// count each failure twice against retries).
 func (s *Shim) driveHealth(ctx context.Context, id string, hc *container.HealthConfig) {
 	if hc == nil || len(hc.Test) == 0 || hc.Test[0] == "NONE" {
 		return
@@ -153,15 +156,47 @@ func (s *Shim) driveHealth(ctx context.Context, id string, hc *container.HealthC
 	}
 	t := time.NewTimer(first)
 	defer t.Stop()
+	ours := 0 // health log entries since the container started: the ones we ran
+	began := ""
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		if n, start, ok := s.healthRuns(ctx, id); ok {
+			if began == "" {
+				began = start
+			}
+			if start == began && n > ours { // a check ran that we did not run
+				return
+			}
+		}
 		if _, err := s.Engine.RunHealthcheck(ctx, id); err != nil && ctx.Err() == nil {
 			fmt.Fprintf(s.Stderr, "[pm2dock] %s: %v\n", s.Service.Key, err)
+		} else {
+			ours++
 		}
 		t.Reset(interval)
 	}
+}
+
+// healthRuns is how many entries of container id's health log are of its
+// current run (Podman keeps the last five; an entry older than StartedAt is of
+// an earlier run), and that run's StartedAt.
+func (s *Shim) healthRuns(ctx context.Context, id string) (n int, startedAt string, ok bool) {
+	r, err := s.Engine.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	if err != nil || r.Container.State == nil {
+		return 0, "", false
+	}
+	st := r.Container.State
+	started, _ := time.Parse(time.RFC3339Nano, st.StartedAt)
+	if st.Health != nil {
+		for _, l := range st.Health.Log {
+			if l != nil && !l.Start.Before(started) {
+				n++
+			}
+		}
+	}
+	return n, st.StartedAt, true
 }

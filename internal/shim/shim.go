@@ -181,10 +181,12 @@ func (s *Shim) bringUp(ctx context.Context) (*container.Summary, bool, error) {
 // loses that serialisation.
 func (s *Shim) composeUp(ctx context.Context) error {
 	p, svc := s.Profile, s.Service
+	locked := false // this shim holds the up lock (flock: a second open of it would wait for itself)
 	if nets := p.Networks(svc); len(nets) > 0 {
 		unlock, err := flock.Lock(ctx, p.StateDir.UpLock())
 		switch {
 		case err == nil:
+			locked = true
 			defer func() { unlock() }()
 			missing, err := s.Engine.MissingNetworks(ctx, p.Project.Name, nets)
 			if err != nil {
@@ -192,7 +194,7 @@ func (s *Shim) composeUp(ctx context.Context) error {
 			}
 			if len(missing) == 0 {
 				unlock()
-				unlock = func() {}
+				unlock, locked = func() {}, false
 			}
 		case !errors.Is(err, flock.ErrUnavailable):
 			return err
@@ -204,7 +206,7 @@ func (s *Shim) composeUp(ctx context.Context) error {
 		// the network while the shims it stopped start their containers again
 		// can get there past the lock): compose would refuse the name for
 		// ever. Leave one of each, under the lock, and try once more.
-		err = s.dedupeAndRetry(ctx)
+		err = s.dedupeAndRetry(ctx, locked)
 	}
 	if err != nil {
 		return s.upError(ctx, err)
@@ -213,12 +215,14 @@ func (s *Shim) composeUp(ctx context.Context) error {
 }
 
 // dedupeAndRetry removes the service's duplicate networks under the up lock
-// and runs its compose up again.
-func (s *Shim) dedupeAndRetry(ctx context.Context) error {
+// (taken here unless locked says the caller holds it) and runs its compose up
+// again.
+func (s *Shim) dedupeAndRetry(ctx context.Context, locked bool) error {
 	p, svc := s.Profile, s.Service
-	unlock, err := flock.Lock(ctx, p.StateDir.UpLock())
-	if err == nil {
-		defer unlock()
+	if !locked {
+		if unlock, err := flock.Lock(ctx, p.StateDir.UpLock()); err == nil {
+			defer unlock()
+		}
 	}
 	n, err := s.Engine.RemoveDuplicateNetworks(ctx, p.Project.Name, p.Networks(svc))
 	if err != nil {
