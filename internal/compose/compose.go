@@ -77,6 +77,21 @@ func (r *Runner) Up(ctx context.Context, service string, overrides ...string) er
 	return err
 }
 
+// Recreate is Up with --force-recreate: for a container compose would start
+// as it is although it names a network that no longer exists (removed by
+// `docker network prune` while the container was stopped), which the engine
+// then refuses to start.
+func (r *Runner) Recreate(ctx context.Context, service string, overrides ...string) error {
+	_, err := r.exec(ctx, r.args(overrides, "up", "--detach", "--no-deps", "--no-build", "--pull", "never", "--quiet-pull", "--force-recreate", service))
+	return err
+}
+
+// NetworkGone reports whether the engine refused to start a container because
+// a network it names does not exist any more.
+func (e *Error) NetworkGone() bool {
+	return strings.Contains(e.Output, "Error response from daemon: network ") && strings.Contains(e.Output, " not found")
+}
+
 // NoRestartOverride is a compose file that runs service without an engine
 // restart policy (`restart: "no"`, and deploy.restart_policy's condition
 // none when deploy is set, since that one wins in compose): pm2dock's restart

@@ -208,6 +208,14 @@ func (s *Shim) composeUp(ctx context.Context) error {
 		// ever. Leave one of each, under the lock, and try once more.
 		err = s.dedupeAndRetry(ctx, locked)
 	}
+	if ce := (*compose.Error)(nil); errors.As(err, &ce) && ce.NetworkGone() {
+		// The service's stopped container names a network removed since
+		// (`docker network prune`); compose starts it as it is and the engine
+		// refuses. A new container on the network compose just made is what
+		// `up` would have given without the stale one.
+		s.info("its container names a network that no longer exists; recreating it")
+		err = s.Compose.Recreate(ctx, svc.Compose, s.restartOverride()...)
+	}
 	if err != nil {
 		return s.upError(ctx, err)
 	}

@@ -87,6 +87,29 @@ func TestDuplicateNetworksAreRepaired(t *testing.T) {
 	e.invariants("app", "app", "running")
 }
 
+// TestStartAfterTheNetworkWasPruned: a stopped container keeps the id of its
+// network; `docker network prune` removes the network, compose then starts the
+// old container as it is and the engine refuses ("network … not found"), for
+// plain compose too. The shim recreates the container.
+func TestStartAfterTheNetworkWasPruned(t *testing.T) {
+	h.Require(t)
+	h.RequireImage(t, h.FixtureImage)
+	e := newStack(t, "services:\n  app:\n    image: "+h.FixtureImage+"\n    stop_grace_period: 2s\n", "")
+	e.MustRun("start", "app")
+	first := e.Running("app").ID
+	e.MustRun("stop", "app")
+	h.Docker(t, "", "network", "rm", e.P.Name+"_default")
+	if _, err := h.TryDocker(e.P.Dir, "compose", "-p", e.P.Name, "up", "-d", "--no-deps", "app"); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Fatalf("compose up after the network went: %v; the premise (the engine refuses the old container) does not hold", err)
+	}
+	h.TryDocker(e.P.Dir, "compose", "-p", e.P.Name, "stop", "app")
+	e.MustRun("start", "app")
+	if now := e.Running("app").ID; now == first {
+		t.Errorf("the container %s was started again as it was", now)
+	}
+	e.invariants("app", "app", "running")
+}
+
 // A service whose `docker compose up` fails every time (the engine refuses a
 // device that does not exist; preflight cannot know) is counted as a failure
 // each time: the shims back off and restart.max ends it as a crash loop, once,
