@@ -98,7 +98,13 @@ func statusRun(ctx context.Context, f *Factory, opts *StatusOptions) error {
 		src.Engine = e
 	}
 	engineLine := "" // status -v says which engine, and how it was chosen
-	if ep, err := f.Endpoint(p); err == nil {
+	ep, err := endpoint.Endpoint{}, engineErr
+	if e != nil {
+		ep = e.Endpoint
+	} else if exitcode.FromError(engineErr) == exitcode.EngineDown { // resolved, but no answer
+		ep, err = f.Endpoint(p)
+	}
+	if err == nil {
 		engineLine = ep.String()
 		if ep.Warning != "" {
 			engineLine += " (warning: " + ep.Warning + ")"

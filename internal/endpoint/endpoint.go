@@ -62,7 +62,8 @@ func Resolve(src Source) (Endpoint, error) {
 		}
 		cfgDir = filepath.Join(home, ".docker")
 	}
-	var e Endpoint
+	cfg, warn := readConfig(cfgDir)
+	e := Endpoint{Warning: warn, headers: cfg.HTTPHeaders}
 	name := ""
 	switch {
 	case src.Context != "":
@@ -72,10 +73,8 @@ func Resolve(src Source) (Endpoint, error) {
 	case getenv("DOCKER_CONTEXT") != "":
 		name, e.Chosen = getenv("DOCKER_CONTEXT"), "DOCKER_CONTEXT"
 	default:
-		cur, warn := currentContext(cfgDir)
-		e.Warning = warn
-		if cur != "" {
-			name, e.Chosen = cur, "currentContext in "+filepath.Join(cfgDir, "config.json")
+		if cfg.CurrentContext != "" {
+			name, e.Chosen = cfg.CurrentContext, "currentContext in "+filepath.Join(cfgDir, "config.json")
 		} else {
 			name, e.Chosen = DefaultContext, "default (no DOCKER_HOST, DOCKER_CONTEXT or current context)"
 		}
@@ -95,7 +94,6 @@ func Resolve(src Source) (Endpoint, error) {
 			"`docker context ls` lists the contexts; fix or unset what chose this one")
 	}
 	e.Host = e.ep.Host
-	e.headers = httpHeaders(cfgDir)
 	switch {
 	case e.ep.TLSData == nil && !e.ep.SkipTLSVerify || isSocket(e.Host) || strings.HasPrefix(e.Host, "ssh://"): // ssh: the helper ignores TLS
 	case e.ep.SkipTLSVerify:
@@ -124,42 +122,28 @@ func lookup(env []string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-// currentContext reads config.json's currentContext. A file that does not
-// exist is no current context; one that cannot be read or parsed is a warning
-// and no current context, as in the docker CLI.
-func currentContext(cfgDir string) (name, warning string) {
+// cliConfig is what pm2dock reads of the docker CLI's config.json.
+type cliConfig struct {
+	CurrentContext string            `json:"currentContext"`
+	HTTPHeaders    map[string]string `json:"HttpHeaders"` // sent with every request, by the CLI and so compose
+}
+
+// readConfig reads config.json once. A file that does not exist is an empty
+// config; one that cannot be read or parsed is a warning and an empty config,
+// as in the docker CLI.
+func readConfig(cfgDir string) (cfg cliConfig, warning string) {
 	path := filepath.Join(cfgDir, "config.json")
 	raw, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return "", ""
+		return cliConfig{}, ""
 	}
 	if err != nil {
-		return "", fmt.Sprintf("cannot read %s: %v; its currentContext is not used", path, err)
-	}
-	var cfg struct {
-		CurrentContext string `json:"currentContext"`
+		return cliConfig{}, fmt.Sprintf("cannot read %s: %v; its currentContext is not used", path, err)
 	}
 	if err := json.Unmarshal(raw, &cfg); err != nil {
-		return "", fmt.Sprintf("%s is not valid JSON (%v); its currentContext is not used", path, err)
+		return cliConfig{}, fmt.Sprintf("%s is not valid JSON (%v); its currentContext is not used", path, err)
 	}
-	return cfg.CurrentContext, ""
-}
-
-// httpHeaders reads config.json's HttpHeaders, which the docker CLI (and so
-// compose) sends with every request; nil when there are none or the file
-// cannot be read (currentContext's warning covers that).
-func httpHeaders(cfgDir string) map[string]string {
-	raw, err := os.ReadFile(filepath.Join(cfgDir, "config.json"))
-	if err != nil {
-		return nil
-	}
-	var cfg struct {
-		HTTPHeaders map[string]string `json:"HttpHeaders"`
-	}
-	if json.Unmarshal(raw, &cfg) != nil {
-		return nil
-	}
-	return cfg.HTTPHeaders
+	return cfg, ""
 }
 
 // defaultEndpoint is docker/cli's resolveDefaultDockerEndpoint with the flag

@@ -39,9 +39,7 @@ const (
 // Info is what doctor and status report about the engine.
 type Info struct {
 	Host          string `json:"host"`
-	Context       string `json:"context"` // the docker context it was reached through
-	Chosen        string `json:"chosen"`  // how that context was chosen (package endpoint)
-	Kind          string `json:"kind"`    // KindDocker or KindPodman
+	Kind          string `json:"kind"` // KindDocker or KindPodman
 	ServerVersion string `json:"server_version"`
 	APIVersion    string `json:"api_version"`
 	OS            string `json:"os"`
@@ -61,7 +59,7 @@ func Connect(ctx context.Context, ep endpoint.Endpoint, timeout time.Duration) (
 		return nil, Info{}, exitcode.New(exitcode.Usage,
 			fmt.Errorf("configure Docker client for %s: %w", ep, err), "check DOCKER_HOST, DOCKER_CONTEXT and engine.context")
 	}
-	info := Info{Host: ep.Host, Context: ep.Context, Chosen: ep.Chosen}
+	info := Info{Host: ep.Host}
 	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if _, err := c.Ping(pctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
@@ -77,7 +75,7 @@ func Connect(ctx context.Context, ep endpoint.Endpoint, timeout time.Duration) (
 // because dockerd answers /version by asking containerd and runc theirs, ~7 ms
 // that status and logs do not need; doctor and the shim ask.
 func (e *Engine) Identify(ctx context.Context, timeout time.Duration) (Info, error) {
-	info := Info{Host: e.Endpoint.Host, Context: e.Endpoint.Context, Chosen: e.Endpoint.Chosen, APIVersion: e.ClientVersion()}
+	info := Info{Host: e.Endpoint.Host, APIVersion: e.ClientVersion()}
 	vctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	v, err := e.ServerVersion(vctx, client.ServerVersionOptions{})

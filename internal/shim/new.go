@@ -97,18 +97,16 @@ func assemble(ctx context.Context, cfg Config) (*Shim, func(), error) {
 	}
 	closers = append(closers, unlock)
 	e, err := cfg.Engine(context.WithoutCancel(ctx), p, extra...)
+	if err == nil {
+		closers = append(closers, func() { e.Close() })
+		_, err = e.Identify(context.WithoutCancel(ctx), 10*time.Second) // Docker or Podman
+	}
 	if err != nil {
 		if exitcode.FromError(err) != exitcode.EngineDown { // a setting to fix: no retry
 			return nil, cleanup, err
 		}
 		fmt.Fprintf(cfg.Stderr, "[pm2dock] %s: %v; retrying in %s\n", svc.Key, err, EngineRetryDelay)
 		EngineDownWait(ctx) // PM2 restarts at once: the delay between tries is here
-		return nil, cleanup, err
-	}
-	closers = append(closers, func() { e.Close() })
-	if _, err := e.Identify(context.WithoutCancel(ctx), 10*time.Second); err != nil { // Docker or Podman
-		fmt.Fprintf(cfg.Stderr, "[pm2dock] %s: %v; retrying in %s\n", svc.Key, err, EngineRetryDelay)
-		EngineDownWait(ctx)
 		return nil, cleanup, err
 	}
 	s := &Shim{

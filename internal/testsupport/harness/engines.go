@@ -146,13 +146,19 @@ func LaunchDockerd(dir string, tls bool) (*Engine, func() error, error) {
 // whatever the test process has) and returns stdout.
 func (e *Engine) Docker(args ...string) (string, error) {
 	cmd := exec.Command("docker", args...)
-	cmd.Env = append(EnvWithout(os.Environ(), "DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_TLS"), e.Env...)
+	cmd.Env = e.clientEnv()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		return stdout.String(), &cmdError{err: err, stderr: stderr.String()}
 	}
 	return stdout.String(), nil
+}
+
+// clientEnv is this process's environment with e chosen, whatever the
+// process chose.
+func (e *Engine) clientEnv() []string {
+	return append(EnvWithout(os.Environ(), "DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_TLS"), e.Env...)
 }
 
 // Load copies images from the machine's engine into e (docker save | docker load).
@@ -171,7 +177,7 @@ func (e *Engine) LoadImages(images ...string) error {
 	for _, img := range images {
 		save := exec.Command("docker", "--host", "unix:///var/run/docker.sock", "save", img)
 		load := exec.Command("docker", "load", "--quiet")
-		load.Env = append(EnvWithout(os.Environ(), "DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_TLS"), e.Env...)
+		load.Env = e.clientEnv()
 		pipe, err := save.StdoutPipe()
 		if err != nil {
 			return err
