@@ -27,6 +27,9 @@ func StartPodman(t testing.TB) *Engine {
 	if _, err := exec.LookPath("podman"); err != nil {
 		skip(t, "no podman: install it (make test does)")
 	}
+	if !haveNetavark() {
+		skip(t, "podman is here but netavark, the network backend this rig names, is not: install the netavark package (make test does: scripts/provision-engines.sh)")
+	}
 	dir := t.TempDir()
 	// Short: the socket path and conmon's attach sockets must fit 108 bytes.
 	run, err := os.MkdirTemp("/tmp", "pm2dp")
@@ -118,4 +121,15 @@ default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// haveNetavark looks where Podman looks for its helper binaries
+// (containers.conf helper_binaries_dir's defaults).
+func haveNetavark() bool {
+	for _, d := range []string{"/usr/local/libexec/podman", "/usr/local/lib/podman", "/usr/libexec/podman", "/usr/lib/podman"} {
+		if _, err := os.Stat(filepath.Join(d, "netavark")); err == nil {
+			return true
+		}
+	}
+	return false
 }
