@@ -141,6 +141,13 @@ func timeWindow(f *Factory, since, until string) (from, to time.Time, err error)
 			return from, to, exitcode.New(exitcode.Usage, fmt.Errorf("--until: %w", err), "")
 		}
 	}
+	if since != "" && until != "" && !to.After(from) {
+		// --since is inclusive and --until exclusive: nothing can be in it.
+		// Printing nothing with exit 0 would read as "nothing happened".
+		return from, to, exitcode.New(exitcode.Usage,
+			fmt.Errorf("the window is empty: --until %s (%s) is not after --since %s (%s)", until, to.UTC().Format(time.RFC3339), since, from.UTC().Format(time.RFC3339)),
+			"a duration counts back from now, so the older end is the longer one (--since 10m --until 5m)")
+	}
 	return from, to, nil
 }
 
