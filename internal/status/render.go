@@ -1,6 +1,7 @@
 package status
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,24 +27,46 @@ func JSON(w io.Writer, rows []Row) error {
 var columns = []string{"NAME", "STATE", "PM2", "PID", "CONTAINER", "HEALTH", "UPTIME", "RESTARTS", "LAST RESTART", "PORTS", "CPU", "MEM"}
 
 // Table writes an aligned table with relative times, and each last failure on
-// a line of its own under its service.
+// a line of its own under its service. Only the rows are aligned: a note
+// under a row is as long as it needs to be and moves no column.
 func Table(w io.Writer, rows []Row, now time.Time) error {
-	tw := render.Table(w)
+	var aligned bytes.Buffer
+	tw := render.Table(&aligned)
 	fmt.Fprintln(tw, strings.Join(columns, "\t"))
 	for _, r := range rows {
 		fmt.Fprintln(tw, strings.Join(cells(r, func(t *time.Time) string { return render.Ago(t, now) }, render.Seconds), "\t"))
-		if c := r.Completed; c != nil {
-			fmt.Fprintf(tw, "  └ job completed %s, after running %s\t\t\t\t\t\t\t\t\t\t\t\n", render.Ago(&c.At, now),
-				time.Duration(c.RanS*float64(time.Second)).Round(10*time.Millisecond))
-		}
-		if f := r.LastFailure; f != nil {
-			fmt.Fprintf(tw, "  └ last failure %s: %s\t\t\t\t\t\t\t\t\t\t\t\n", render.Ago(&f.At, now), f.Reason)
-		}
-		if r.StoreError != "" {
-			fmt.Fprintf(tw, "  └ log store: %s\t\t\t\t\t\t\t\t\t\t\t\n", r.StoreError)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	lines := strings.SplitAfter(aligned.String(), "\n")
+	var out strings.Builder
+	out.WriteString(lines[0])
+	for i, r := range rows {
+		out.WriteString(lines[i+1])
+		for _, note := range notes(r, now) {
+			out.WriteString("  └ " + note + "\n")
 		}
 	}
-	return tw.Flush()
+	_, err := io.WriteString(w, out.String())
+	return err
+}
+
+// notes are the lines shown under a row: a job's completion, the last
+// failure, the log store's error.
+func notes(r Row, now time.Time) []string {
+	var n []string
+	if c := r.Completed; c != nil {
+		n = append(n, fmt.Sprintf("completed %s, after running %s", render.Ago(&c.At, now),
+			time.Duration(c.RanS*float64(time.Second)).Round(10*time.Millisecond)))
+	}
+	if f := r.LastFailure; f != nil {
+		n = append(n, fmt.Sprintf("last failure %s: %s", render.Ago(&f.At, now), f.Reason))
+	}
+	if r.StoreError != "" {
+		n = append(n, "log store: "+r.StoreError)
+	}
+	return n
 }
 
 // Lines writes stable tab-separated lines for scripts: a header, then one line
