@@ -165,7 +165,11 @@ func printStart(f *Factory, p *profile.Profile, results []stack.Result, restart 
 		if r.Took > 0 {
 			took = r.Took.Round(10 * time.Millisecond).String()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Key, stateWord(r), pid, cid, portsOf(p, r.Key), took)
+		ports := portsOf(p, r.Key)
+		if r.Container != nil && len(r.Container.Ports) > 0 {
+			ports = strings.Join(r.Container.Ports, ",") // as bound: an ephemeral host port resolved
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Key, stateWord(r), pid, cid, ports, took)
 	}
 	tw.Flush()
 	for _, r := range results {
@@ -195,6 +199,8 @@ func stateWord(r stack.Result) string {
 	return string(r.Phase)
 }
 
+// portsOf is what the compose file publishes, for a service whose shim
+// recorded no container.
 func portsOf(p *profile.Profile, key string) string {
 	s, err := p.Service(key)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -29,7 +31,7 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 	s.noEngineRestart(ctx, id, ci.HostConfig)
 	started, _ := time.Parse(time.RFC3339Nano, ci.State.StartedAt)
 	s.st.Container = &state.Container{ID: id, Name: strings.TrimPrefix(ci.Name, "/"), Image: ci.Config.Image,
-		PID: ci.State.Pid, StartedAt: started.UTC()}
+		PID: ci.State.Pid, StartedAt: started.UTC(), Ports: publishedPorts(ci.NetworkSettings)}
 
 	// Lines since the newest one the store holds (the sink drops the replayed
 	// boundary), so a shim restart loses nothing and stores nothing twice; an
@@ -178,4 +180,28 @@ func (s *Shim) noEngineRestart(ctx context.Context, id string, hc *container.Hos
 		return
 	}
 	s.info("container %s had the engine restart policy %q: cleared, pm2dock's restart policy governs", render.ShortID(id), hc.RestartPolicy.Name)
+}
+
+// publishedPorts lists the ports the engine published for the container, as
+// status shows them: where an ephemeral host port (`127.0.0.1::8080`) landed
+// is known only here.
+func publishedPorts(ns *container.NetworkSettings) []string {
+	if ns == nil {
+		return nil
+	}
+	var out []string
+	for p, bs := range ns.Ports {
+		for _, b := range bs {
+			if b.HostPort == "" {
+				continue
+			}
+			ip := "0.0.0.0"
+			if b.HostIP.IsValid() {
+				ip = b.HostIP.String()
+			}
+			out = append(out, render.Port(ip, b.HostPort, uint32(p.Num()), string(p.Proto())))
+		}
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
 }

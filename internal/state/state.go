@@ -85,6 +85,9 @@ type Container struct {
 	PID       int       `json:"pid"`
 	StartedAt time.Time `json:"started_at"`
 	Health    string    `json:"health,omitempty"` // "", starting, healthy, unhealthy
+	// Ports are the published ports as the engine bound them (an ephemeral
+	// host port resolved), HOST:PUBLISHED->TARGET/PROTO, sorted.
+	Ports []string `json:"ports,omitempty"`
 	// FinishedAt is when a job's container completed (Phase Completed).
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
 }

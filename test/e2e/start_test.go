@@ -155,6 +155,25 @@ func TestMissingImageIsPulledFromTheRegistry(t *testing.T) {
 	e.Running("app")
 }
 
+// A port published on an ephemeral host port is shown where the engine put
+// it, in start's and restart's summaries as in status.
+func TestSummaryShowsWhereAnEphemeralPortLanded(t *testing.T) {
+	h.Require(t)
+	h.RequireImage(t, h.FixtureImage)
+	e := newStack(t, fmt.Sprintf("services:\n  web:\n    image: %s\n    ports: [\"127.0.0.1::8080\"]\n", h.FixtureImage), "")
+	for _, verb := range []string{"start", "restart"} {
+		out := e.MustRun(verb, "web")
+		rows, _ := e.status("web")
+		c := rows["web"].Container
+		if c == nil || len(c.Ports) != 1 || !strings.HasPrefix(c.Ports[0], "127.0.0.1:") || strings.HasPrefix(c.Ports[0], "127.0.0.1:->") {
+			t.Fatalf("status after %s: container %+v, want one published port", verb, c)
+		}
+		if !strings.Contains(out, c.Ports[0]) {
+			t.Errorf("%s's summary does not show %s:\n%s", verb, c.Ports[0], out)
+		}
+	}
+}
+
 func TestPortHeldByAProcessIsNamed(t *testing.T) {
 	h.Require(t)
 	h.RequireImage(t, h.FixtureImage)

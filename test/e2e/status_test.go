@@ -28,6 +28,7 @@ type statusRow struct {
 		StartedAt    *time.Time `json:"started_at"`
 		ExitCode     int        `json:"exit_code"`
 		HealthOutput *string    `json:"health_output"`
+		Ports        []string   `json:"ports"`
 	} `json:"container"`
 	LastFailure *struct {
 		ExitCode     int      `json:"exit_code"`
