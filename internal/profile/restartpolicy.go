@@ -18,6 +18,11 @@ import (
 // (no, always, unless-stopped, on-failure) maps to pm2dock's restart as
 // configured: PM2 restarts a shim whose container failed, after the shim's
 // delay, until the crash loop.
+//
+// What counts as a failure follows compose too: a container that exits 0 by
+// itself under `no` (compose's default) or `on-failure` has done its work —
+// compose does not restart it — so it is completed, not failed
+// (ExitZeroCompletes); under `always` or `unless-stopped` it is restarted.
 
 // EngineRestart describes the service's compose restart policy, "" when it
 // has none (or "no"/"none"): `restart: unless-stopped`,
@@ -55,6 +60,24 @@ func onFailureMax(s *Service) int {
 	return 0
 }
 
+// ExitZeroCompletes reports whether the service's container exiting 0 by
+// itself is its end rather than a failure: a declared job, or a compose restart
+// policy that does not restart on success (`no`, the default, `on-failure`,
+// deploy's `none` and `on-failure`). docs/contracts.md#jobs.
+func (s *Service) ExitZeroCompletes() bool {
+	if s.Job {
+		return true
+	}
+	if d := s.Spec.Deploy; d != nil && d.RestartPolicy != nil && d.RestartPolicy.Condition != "" {
+		return d.RestartPolicy.Condition != "any" // compose's deploy rule wins over restart:
+	}
+	switch r := s.Spec.Restart; {
+	case r == "", r == "no", r == "on-failure", strings.HasPrefix(r, "on-failure:"):
+		return true
+	}
+	return false // always, unless-stopped
+}
+
 // RestartNote says what becomes of the service's compose restart policy, ""
 // when it has none; `start` and the shim print it once.
 func (s *Service) RestartNote() string {
@@ -67,6 +90,9 @@ func (s *Service) RestartNote() string {
 		s.Compose, p, s.Restart.Max, s.Restart.Window, s.Restart.Delay, s.Restart.MaxDelay)
 	if s.restartFromCompose {
 		msg += fmt.Sprintf("; restart.max %d comes from the compose policy", s.Restart.Max)
+	}
+	if s.ExitZeroCompletes() {
+		msg += "; an exit 0 of its own is its end (completed), not a failure, as in compose"
 	}
 	return msg
 }

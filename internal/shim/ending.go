@@ -55,8 +55,9 @@ func (s *Shim) stop(id string, evs <-chan events.Message, logsDone <-chan struct
 	return nil
 }
 
-// exited records the end of the container: a job's completion (exit 0, by
-// itself), or an unexpected end, which returns exit 1 or the crash loop's 5.
+// exited records the end of the container: a completion (exit 0, by itself,
+// of a job or under a compose restart policy that stops there:
+// profile.Service.ExitZeroCompletes), or an unexpected end, which returns exit 1 or the crash loop's 5.
 //
 // engineWentAway reports whether the engine's connection broke since the
 // container stopped: a stop from outside is then the engine shutting down,
@@ -105,7 +106,7 @@ func (s *Shim) exited(id string, res container.WaitResponse, killedBy string, en
 	} else {
 		f.Reason = Reason(f, nil, killedBy)
 	}
-	if s.Service.Job && f.ExitCode == 0 && !f.OOMKilled && killedBy == "" {
+	if s.Service.ExitZeroCompletes() && f.ExitCode == 0 && !f.OOMKilled && killedBy == "" {
 		return s.completed(f.At)
 	}
 	return s.failed(f, journal.ByEngine)
@@ -127,7 +128,8 @@ func killedOutright(first string, cfg *container.Config) bool {
 	return isKill(first) && !isKill(stop)
 }
 
-// completed records a job's success and ends the shim with exitcode.JobDone,
+// completed records a success (a job's, or an exit 0 under a compose restart
+// policy that stops there) and ends the shim with exitcode.JobDone,
 // which PM2 does not restart: the app shows stopped, its restart count as it
 // was, and the next `pm2dock start` runs the job again (as compose does).
 func (s *Shim) completed(at time.Time) error {
@@ -137,10 +139,13 @@ func (s *Shim) completed(at time.Time) error {
 	code := int(exitcode.JobDone)
 	s.st.Phase, s.st.ExitCode, s.st.Consecutive, s.st.Hint = state.Completed, &code, 0, ""
 	s.st.Reason = fmt.Sprintf("completed: exited with code 0 after %s", ran)
+	if !s.Service.Job {
+		s.st.Reason += " (its compose restart policy does not restart a success, so neither does pm2dock)"
+	}
 	s.save()
 	zero, no := 0, false
 	s.note(journal.Event{Kind: journal.Completed, ExitCode: &zero, OOMKilled: &no, By: journal.ByEngine, Reason: s.st.Reason})
-	s.info("job completed: container %s exited with code 0 after %s", c.Name, ran)
+	s.info("completed: container %s exited with code 0 after %s", c.Name, ran)
 	return exitcode.New(exitcode.JobDone, fmt.Errorf("%s %s", s.Service.Key, s.st.Reason), "")
 }
 

@@ -136,3 +136,63 @@ func TestFaultJobFinishingWithoutItsShimIsNotRunAgain(t *testing.T) {
 	}
 	faultRow(t, "job finishing while its PM2 daemon is dead, then pm2 resurrect", recovered, 0)
 }
+
+// A one-shot nobody declared (no pm2dock.yaml, no service_completed_successfully,
+// a dependent reaching it with the short form) follows compose's own rule for
+// an exit 0: under no restart policy, `no` or `on-failure` it is done —
+// completed, not restarted, no alert — and under `always` or
+// `unless-stopped` it is restarted (docs/contracts.md#jobs).
+func TestUndeclaredOneShotFollowsComposeRestartRule(t *testing.T) {
+	h.Require(t)
+	h.RequireImage(t, h.FixtureImage)
+	policies := map[string]string{"init-default": "", "init-no": "no", "init-on-failure": "on-failure",
+		"init-always": "always", "init-unless-stopped": "unless-stopped"}
+	var b strings.Builder
+	b.WriteString("services:\n")
+	for _, name := range []string{"init-default", "init-no", "init-on-failure", "init-always", "init-unless-stopped"} {
+		fmt.Fprintf(&b, "  %s:\n    image: %s\n    environment: {FIXTURE_CRASH_AFTER: 1s, FIXTURE_EXIT_CODE: \"0\"}\n", name, h.FixtureImage)
+		if p := policies[name]; p != "" {
+			fmt.Fprintf(&b, "    restart: %s\n", p)
+		}
+	}
+	fmt.Fprintf(&b, "  api:\n    image: %s\n    depends_on: [init-default, init-no, init-on-failure, init-always, init-unless-stopped]\n", h.FixtureImage)
+	e := newStack(t, b.String(), "") // zero-config, as the issue found it
+	e.MustRun("start")
+	done := []string{"init-default", "init-no", "init-on-failure"}
+	eventually(t, 20*time.Second, "the undeclared one-shots complete", func() bool {
+		for _, k := range done {
+			if e.State(k)["phase"] != "completed" {
+				return false
+			}
+		}
+		return true
+	})
+	first := map[string]string{}
+	for _, k := range done {
+		first[k] = e.Containers(k)[0].State.StartedAt
+	}
+	time.Sleep(6 * time.Second) // a restart (delay 2 s) would have come by now
+	if _, code := e.status("--check", "init-default", "init-no", "init-on-failure", "api"); code != 0 {
+		t.Errorf("status --check of the completed ones and api: exit %d, want 0 (completed counts as healthy)", code)
+	}
+	rows, _ := e.status()
+	for _, k := range done {
+		a := e.PM2.App(k)
+		cs := e.Containers(k)
+		if a.PM2Env.Status != "stopped" || a.PM2Env.RestartTime != 0 || len(cs) != 1 || cs[0].State.StartedAt != first[k] || rows[k].State != "completed" || rows[k].LastFailure != nil {
+			t.Errorf("%s (restart %q): PM2 %s with %d restarts, state %s, last failure %v, container ran again: %v; want stopped, 0, completed, none, no",
+				k, policies[k], a.PM2Env.Status, a.PM2Env.RestartTime, rows[k].State, rows[k].LastFailure, len(cs) != 1 || cs[0].State.StartedAt != first[k])
+		}
+		if st := e.State(k); st["alerted"] != nil {
+			t.Errorf("%s raised an alert: %v", k, st["alerted"])
+		}
+	}
+	for _, k := range []string{"init-always", "init-unless-stopped"} {
+		if a := e.PM2.App(k); a.PM2Env.RestartTime < 1 || rows[k].State == "completed" {
+			t.Errorf("%s (restart %s): %d PM2 restarts, state %s; want it restarted after its exit 0", k, policies[k], a.PM2Env.RestartTime, rows[k].State)
+		}
+	}
+	if rows["api"].State != "running" {
+		t.Errorf("api: %s, want running", rows["api"].State)
+	}
+}
