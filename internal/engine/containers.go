@@ -86,3 +86,23 @@ func addr(a netip.Addr) string {
 	}
 	return a.String()
 }
+
+// FindByAddress returns the container, in any state, with ip on one of its
+// networks (ports.AddressFinder): the target of a docker-proxy.
+func (f PortFinder) FindByAddress(ctx context.Context, ip string) (*ports.ContainerRef, error) {
+	res, err := f.E.ContainerList(ctx, client.ContainerListOptions{All: true})
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	for _, c := range res.Items {
+		if c.NetworkSettings == nil {
+			continue
+		}
+		for _, n := range c.NetworkSettings.Networks {
+			if n != nil && addr(n.IPAddress) == ip {
+				return &ports.ContainerRef{ID: c.ID, Name: Name(c), Project: c.Labels[LabelProject], Service: c.Labels[LabelService]}, nil
+			}
+		}
+	}
+	return nil, nil
+}

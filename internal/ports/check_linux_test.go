@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -65,5 +66,40 @@ func TestCheckWithoutFinderStillNamesDockerProxy(t *testing.T) {
 	ce := asConflict(t, sys.check(context.Background(), b, nil))
 	if ce.Holder == nil || ce.Holder.PID != 4321 {
 		t.Errorf("holder = %+v, want docker-proxy 4321", ce.Holder)
+	}
+}
+
+// addressFinder is a fakeFinder that publishes nothing and knows one
+// container by its network address; it fails on any other address, and when
+// it was never asked.
+type addressFinder struct {
+	*fakeFinder
+	ip    string
+	ref   *ContainerRef
+	asked int
+}
+
+func (f *addressFinder) FindByAddress(_ context.Context, ip string) (*ContainerRef, error) {
+	f.t.Helper()
+	if ip != f.ip {
+		f.t.Fatalf("unexpected FindByAddress(%q), want %q", ip, f.ip)
+	}
+	f.asked++
+	return f.ref, nil
+}
+
+// A container that is starting or stopping publishes its port through the
+// proxy before (or after) the engine lists it as publishing: the proxy's
+// -container-ip names it, so the holder is a container, not docker-proxy's pid.
+func TestCheckNamesTheContainerBehindDockerProxyByItsAddress(t *testing.T) {
+	b, sys := proxiedPort(t, "docker-proxy", "/usr/bin/docker-proxy", "-proto", "tcp", "-host-ip", "127.0.0.1",
+		"-host-port", "5432", "-container-ip", "192.168.80.5", "-container-port", "5432")
+	f := &addressFinder{fakeFinder: expectFinder(t, b.Port, "tcp", nil), ip: "192.168.80.5", ref: devstackPostgres}
+	ce := asConflict(t, sys.check(context.Background(), b, f))
+	if f.asked != 1 || ce.Holder == nil || ce.Holder.Container != devstackPostgres {
+		t.Fatalf("asked %d, holder = %+v, want devstack-postgres-1 found by its address", f.asked, ce.Holder)
+	}
+	if want := "container devstack-postgres-1 (compose project devstack, service postgres)"; !strings.Contains(ce.Error(), want) {
+		t.Errorf("message = %q, want it to name %s", ce.Error(), want)
 	}
 }

@@ -54,6 +54,15 @@ type ContainerFinder interface {
 	FindByPublishedPort(ctx context.Context, b Binding) (*ContainerRef, error)
 }
 
+// AddressFinder is what a ContainerFinder may also do: find the container
+// (running, starting or stopping) that has ip on one of its networks. The
+// userland proxy names the container it forwards to by address
+// (docker-proxy … -container-ip IP), which names a container that is not
+// listed as publishing the port yet (starting) or any more (stopping).
+type AddressFinder interface {
+	FindByAddress(ctx context.Context, ip string) (*ContainerRef, error)
+}
+
 // Check tries to bind b as the engine would and releases it at once. It returns
 // nil when the port is free, a *ConflictError when it is taken, and a wrapped
 // error when b is invalid or the bind fails for another reason. finder may be nil.
@@ -128,6 +137,12 @@ func describeOwner(ctx context.Context, b Binding, o owner, finder ContainerFind
 		// Best effort: an engine error leaves the process as the answer.
 		if ref, err := finder.FindByPublishedPort(ctx, b); err == nil && ref != nil {
 			h.Container = ref
+		} else if af, ok := finder.(AddressFinder); ok && err == nil {
+			if ip := proxyTarget(o.cmdline); ip != "" {
+				if ref, err := af.FindByAddress(ctx, ip); err == nil && ref != nil {
+					h.Container = ref
+				}
+			}
 		}
 	}
 	if h.PID == 0 && h.Container == nil {
@@ -135,6 +150,24 @@ func describeOwner(ctx context.Context, b Binding, o owner, finder ContainerFind
 	}
 	return h
 }
+
+// proxyTarget is the container address of a docker-proxy command line
+// (`… -container-ip 172.18.0.2 -container-port 5432`), "" for anything else.
+func proxyTarget(cmdline string) string {
+	f := strings.Fields(cmdline)
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] == "-container-ip" {
+			if ip, err := netip.ParseAddr(f[i+1]); err == nil {
+				return ip.String()
+			}
+		}
+	}
+	return ""
+}
+
+// IsDocker reports whether the holder is one of Docker's (or Podman's) own
+// processes publishing a container's port.
+func (h *Holder) IsDocker() bool { return h != nil && isDockerProcess(h.Name) }
 
 // isDockerProcess reports whether a process name is one of the ways Docker holds
 // a published port: the userland proxy, the daemon itself (Docker 28+ binds the

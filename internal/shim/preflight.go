@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/moby/moby/api/types/container"
 
 	"github.com/pm2dock/pm2dock/internal/compose"
 	"github.com/pm2dock/pm2dock/internal/engine"
@@ -17,30 +18,21 @@ import (
 
 // preflight checks, in order, required env (2), the image (3) and the
 // published host ports (4), each failing fast with what, why and what next.
-func (s *Shim) preflight(ctx context.Context) error {
+// A port held by the service's own container is no conflict (see
+// checkPorts): when that container is running by then, preflight returns it
+// for the shim to adopt.
+func (s *Shim) preflight(ctx context.Context) (*container.Summary, error) {
 	if err := s.Profile.MissingEnv(s.Service); err != nil {
-		return err
+		return nil, err
 	}
 	if w := s.Service.RestartNote(); w != "" && !s.st.Warned {
 		fmt.Fprintf(s.Stderr, "[pm2dock] %s: %s\n", s.Service.Key, w)
 		s.st.Warned = true
 	}
 	if err := s.ensureImage(ctx); err != nil {
-		return err
+		return nil, err
 	}
-	finder := engine.PortFinder{E: s.Engine}
-	for _, b := range Bindings(s.Service.Spec) {
-		var err error
-		if ep := s.Engine.Endpoint; ep.OnThisMachine() {
-			err = ports.Check(ctx, b, finder)
-		} else { // a bind here says nothing about the engine's machine
-			err = ports.CheckOnEngine(ctx, b, finder, ep.Host)
-		}
-		if err != nil {
-			return portErr(s.Service.Key, err)
-		}
-	}
-	return nil
+	return s.checkPorts(ctx)
 }
 
 // Image is the image a compose service runs (compose's default for a built one).

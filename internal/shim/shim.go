@@ -133,10 +133,7 @@ func (s *Shim) bringUp(ctx context.Context) (*container.Summary, bool, error) {
 		return nil, false, s.engineErr(err)
 	}
 	if c := engine.Running(cs); c != nil {
-		s.info("adopting running container %s (%s)", engine.Name(*c), render.ShortID(c.ID))
-		s.note(journal.Event{Kind: journal.Adopt, By: s.by,
-			Reason: fmt.Sprintf("adopted running container %s (%s)", engine.Name(*c), render.ShortID(c.ID))})
-		return c, true, nil
+		return s.adopt(c), true, nil
 	}
 	// A job that finished while no shim watched it (its shim was killed, or
 	// detached with its PM2 daemon) is not run again: its exit is recorded as
@@ -148,13 +145,18 @@ func (s *Shim) bringUp(ctx context.Context) (*container.Summary, bool, error) {
 	if err := s.backoff(ctx); err != nil {
 		return nil, false, err
 	}
-	if err := s.preflight(ctx); err != nil {
+	if c, err := s.preflight(ctx); err != nil {
 		return nil, false, err
+	} else if c != nil { // its own container came up while it held a port
+		return s.adopt(c), true, nil
 	}
 	s.st.Phase = state.Starting
 	s.save()
 	s.noteStart()
 	if err := s.composeUp(ctx); err != nil {
+		return nil, false, err
+	}
+	if err := ctx.Err(); err != nil { // stopped while up ran: Run stops what it started
 		return nil, false, err
 	}
 	cs, err = s.Engine.ServiceContainers(ctx, p.Project.Name, svc.Compose)
@@ -170,6 +172,18 @@ func (s *Shim) bringUp(ctx context.Context) (*container.Summary, bool, error) {
 	c := cs[0] // it started and already exited: supervise reports how it ended
 	return &c, false, nil
 }
+
+// adopt takes over the service's running container c.
+func (s *Shim) adopt(c *container.Summary) *container.Summary {
+	s.info("adopting running container %s (%s)", engine.Name(*c), render.ShortID(c.ID))
+	s.note(journal.Event{Kind: journal.Adopt, By: s.by,
+		Reason: fmt.Sprintf("adopted running container %s (%s)", engine.Name(*c), render.ShortID(c.ID))})
+	return c
+}
+
+// upGrace is how long a `docker compose up` under way may still run after a
+// stop request (see composeUp).
+const upGrace = 5 * time.Second
 
 // composeUp runs the service's `docker compose up`. While a network of the
 // service does not exist yet it does so under the project's up lock, so that
@@ -200,6 +214,14 @@ func (s *Shim) composeUp(ctx context.Context) error {
 			return err
 		}
 	}
+	// A stop request does not kill a `compose up` under way: killed, it
+	// leaves the engine to finish creating and starting the container after
+	// the shim's stopAll has looked, an orphan that then holds the service's
+	// ports. The up gets upGrace to finish; stopAll then stops what it started.
+	upCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	defer context.AfterFunc(ctx, func() { time.AfterFunc(upGrace, cancel) })()
+	ctx = upCtx
 	err := s.Compose.Up(ctx, svc.Compose, s.restartOverride()...)
 	if ce := (*compose.Error)(nil); errors.As(err, &ce) && strings.Contains(ce.Output, " is ambiguous (") {
 		// Networks created twice all the same (a `docker compose down` removing

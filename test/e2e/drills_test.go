@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -251,4 +253,91 @@ func TestFaultTwoRestartsAtOnce(t *testing.T) {
 		t.Errorf("the container was not restarted")
 	}
 	faultRow(t, "two pm2dock restart at once", time.Since(began), 0)
+}
+
+// A person's `pm2dock restart` while the restart policy is bringing the
+// service back (found by a 12-service stack under overlapping faults: docker
+// kill, the policy's restart 2.6 s later, a pm2dock restart 3.4 s after
+// that): the next shim's preflight found the port held by the service's own
+// container, which the shim being stopped had been starting — exit 4, which
+// PM2 does not restart, so the service stayed failed. Its own container is
+// never a conflict: the shim adopts it once it runs, or waits for it to let
+// go. The first round makes the moment certain: the container is started
+// again (as the stopped shim's `compose up` left it) while the new shim backs
+// off, between its look for a running container and its port check; the
+// other rounds are the sequence as it was found, at varying moments.
+func TestFaultRestartDuringAPolicyRestart(t *testing.T) {
+	h.Require(t)
+	h.RequireImage(t, h.FixtureImage)
+	// Several published ports: the engine starts a proxy for each, which
+	// holds open the time a start or stop takes.
+	lo := freePortRange(t, 10)
+	e := newStack(t, fmt.Sprintf(`services:
+  app:
+    image: %s
+    stop_grace_period: 2s
+    ports: ["127.0.0.1:%d-%d:8000-8009"]
+    healthcheck: {test: ["CMD", "/fixture", "health"], interval: 300ms, timeout: 2s, retries: 1}
+`, h.FixtureImage, lo, lo+9), "services:\n  app:\n    restart: {max: 20, window: 10m, delay: 2s, max_delay: 2s}\n")
+	e.MustRun("start", "app")
+	began := time.Now()
+	newShim := func(old int, phase string) {
+		eventually(t, 20*time.Second, "the restart policy's shim reaches "+phase, func() bool {
+			st := e.State("app")
+			pid, _ := st["shim_pid"].(float64)
+			return st["phase"] == phase && int(pid) != old
+		})
+	}
+	for round := range 4 {
+		old := e.Running("app")
+		shim := int(e.State("app")["shim_pid"].(float64))
+		h.Docker(t, "", "kill", old.ID)
+		if round == 0 {
+			newShim(shim, "backoff")
+			h.Docker(t, "", "start", old.ID)
+			eventually(t, 20*time.Second, "the shim adopts its own container", func() bool {
+				st := e.State("app")
+				c, _ := st["container"].(map[string]any)
+				return st["phase"] == "ready" && c != nil && c["id"] == old.ID
+			})
+			e.invariants("app", "app", "running")
+			continue
+		}
+		newShim(shim, "starting")
+		time.Sleep(time.Duration(round-1) * 150 * time.Millisecond)
+		if out, errOut, code := e.Run("restart", "app"); code != 0 {
+			t.Fatalf("round %d: pm2dock restart during the policy's restart: exit %d\n%s%s", round, code, out, errOut)
+		}
+		e.invariants("app", "app", "running")
+	}
+	for _, r := range e.events("app") {
+		if r.Reason != nil && strings.Contains(*r.Reason, "pm2dock exit 4") {
+			t.Errorf("a port conflict was recorded: %s", *r.Reason)
+		}
+	}
+	faultRow(t, "its own container holding its port during a restart by policy; pm2dock restart then (4 rounds)", time.Since(began), 0)
+}
+
+// freePortRange finds n consecutive free ports on 127.0.0.1 and returns the first.
+func freePortRange(t *testing.T, n int) int {
+	t.Helper()
+	for try := 0; try < 50; try++ {
+		lo := 20000 + rand.IntN(30000)
+		var held []net.Listener
+		ok := true
+		for p := lo; p < lo+n && ok; p++ {
+			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+			if ok = err == nil; ok {
+				held = append(held, l)
+			}
+		}
+		for _, l := range held {
+			l.Close()
+		}
+		if ok {
+			return lo
+		}
+	}
+	t.Fatalf("no %d consecutive free ports found", n)
+	return 0
 }

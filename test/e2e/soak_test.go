@@ -60,10 +60,15 @@ func TestSoak(t *testing.T) {
 // soakServices are the long-running services; migrate is the job.
 var soakServices = []string{"db", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "api"}
 
-func soakCompose() string {
+// soakCompose publishes a fixed host port per long-running service, as real
+// stacks do (5432:5432): a port is what a shim's preflight can find taken.
+func soakCompose(t *testing.T) string {
 	var b strings.Builder
 	fix := func(name, env, extra string) {
 		fmt.Fprintf(&b, "  %s:\n    image: %s\n    stop_grace_period: 2s\n    environment: {%s}\n%s", name, h.FixtureImage, env, extra)
+		if name != "migrate" {
+			fmt.Fprintf(&b, "    ports: [\"127.0.0.1:%d:8080\"]\n", h.FreePort(t))
+		}
 	}
 	fmt.Fprintf(&b, `x-health: &health
   test: ["CMD", "/fixture", "health"]
@@ -111,7 +116,7 @@ func newSoak(t *testing.T, rnd *rand.Rand) *soak {
 	srv := httptest.NewServer(alerts)
 	t.Cleanup(srv.Close)
 	profile := fmt.Sprintf("defaults:\n  restart: {max: 40, window: 10m, delay: 500ms}\nalerts:\n  webhook: %s\n", srv.URL)
-	e := newStack(t, soakCompose(), profile)
+	e := newStack(t, soakCompose(t), profile)
 	s := &soak{t: t, e: e, rnd: rnd, faults: map[string][]time.Duration{}, alerts: alerts}
 	s.menu = []soakFault{
 		{kind: "kill -9 of a shim", inject: (*soak).killShim, bound: 30 * time.Second},
@@ -119,6 +124,7 @@ func newSoak(t *testing.T, rnd *rand.Rand) *soak {
 		{kind: "docker rm -f", inject: (*soak).dockerRm, bound: 45 * time.Second},
 		{kind: "SIGSTOP of a shim, 10 s", inject: (*soak).stopShim, bound: 30 * time.Second},
 		{kind: "two pm2dock restart at once", inject: (*soak).twoRestarts, bound: 45 * time.Second},
+		{kind: "docker kill, then pm2dock restart during the policy's restart", inject: (*soak).restartDuringPolicyRestart, bound: 45 * time.Second},
 		{kind: "docker compose down", inject: (*soak).composeDown, bound: 90 * time.Second, project: true},
 		{kind: "pm2 kill, pm2 resurrect", inject: (*soak).pm2KillResurrect, bound: 90 * time.Second, project: true},
 	}
@@ -270,6 +276,39 @@ func (s *soak) twoRestarts(svc string) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// restartDuringPolicyRestart kills the container, and restarts the service
+// through pm2dock the moment the restart policy's new shim starts the next
+// container (issue 25: the new shim's preflight found the port held by the
+// container the stopped shim had been starting, and the service stayed failed).
+func (s *soak) restartDuringPolicyRestart(svc string) error {
+	shim, err := s.shimPID(svc)
+	if err != nil {
+		return err
+	}
+	if err := s.dockerKill(svc); err != nil {
+		return err
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var st struct {
+			Phase   string `json:"phase"`
+			ShimPID int    `json:"shim_pid"`
+		}
+		raw, _ := os.ReadFile(filepath.Join(s.e.P.Dir, ".pm2dock", "state", svc+".json"))
+		if json.Unmarshal(raw, &st) == nil && st.ShimPID != shim && st.Phase == "starting" {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: the restart policy started no new shim within 20 s", svc)
+		}
+	}
+	// Somewhere within the start (not from s.rnd: two faults run at once).
+	time.Sleep(time.Duration(time.Now().UnixNano()%400) * time.Millisecond)
+	if out, errOut, code := s.e.Run("restart", svc); code != 0 {
+		return fmt.Errorf("pm2dock restart %s during the policy's restart: exit %d\n%s%s", svc, code, out, errOut)
+	}
+	return nil
 }
 
 func (s *soak) composeDown(string) error {
