@@ -13,9 +13,12 @@
 //     with a no-restart code stays "waiting restart" forever; the shim owns
 //     backoff and crash-loop policy. max_restarts is set out of the way for the
 //     same reason.
-//   - out_file and error_file are /dev/null: the log store is the history
-//     (docs/contracts.md#log-store), `pm2 logs SERVICE` still streams live from PM2's bus, and PM2's
-//     own files would otherwise grow without retention, doubling every line.
+//   - out_file and error_file are one file the shim writes, not PM2
+//     (package pm2file: a path with "NULL" in it, which PM2's daemon never
+//     opens): `pm2 logs SERVICE --lines N` shows recent output, the log
+//     store stays the history (docs/contracts.md#log-store), and nothing
+//     grows without a bound or fails a spawn because it cannot be opened.
+//     `pm2 logs SERVICE` still streams live from PM2's bus.
 //   - env holds only PM2DOCK_* markers: PM2 copies app env into `pm2 env` and its
 //     dump file, so no value from the profile's environment goes here. The shim
 //     resolves its environment at run time (see package handoff).
@@ -30,6 +33,7 @@ import (
 
 	"github.com/pm2dock/pm2dock/internal/atomicfile"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/pm2file"
 	"github.com/pm2dock/pm2dock/internal/profile"
 )
 
@@ -108,7 +112,7 @@ func Build(p *profile.Profile, bin string, keys []string) (*File, error) {
 			KillTimeout:   (s.StopGrace().Milliseconds() + 10_000),
 			StopExitCodes: exitcode.NoRestart(),
 			MaxRestarts:   1 << 30, MinUptime: 1000,
-			OutFile: os.DevNull, ErrorFile: os.DevNull, MergeLogs: true,
+			OutFile: pm2file.Path(p.Logs.Dir, s.Key), ErrorFile: pm2file.Path(p.Logs.Dir, s.Key), MergeLogs: true,
 			Env: map[string]string{"PM2DOCK_SERVICE": s.Key},
 		})
 	}

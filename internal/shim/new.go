@@ -17,6 +17,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/handoff"
 	"github.com/pm2dock/pm2dock/internal/journal"
 	"github.com/pm2dock/pm2dock/internal/logstore"
+	"github.com/pm2dock/pm2dock/internal/pm2file"
 	"github.com/pm2dock/pm2dock/internal/profile"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
@@ -109,10 +110,14 @@ func assemble(ctx context.Context, cfg Config) (*Shim, func(), error) {
 		EngineDownWait(ctx) // PM2 restarts at once: the delay between tries is here
 		return nil, cleanup, err
 	}
+	// What the shim prints also goes to the file PM2 reads for `pm2 logs
+	// --lines` (package pm2file; PM2 itself writes no file).
+	window := pm2file.Open(pm2file.Path(p.Logs.Dir, svc.Key), 0)
+	closers = append(closers, func() { window.Close() })
 	s := &Shim{
 		Profile: p, Service: svc, Engine: e,
 		Compose: &compose.Runner{Profile: p, Env: e.Endpoint.Environ(append(cfg.Environ, extra...))},
-		Stdout:  cfg.Stdout, Stderr: cfg.Stderr, Now: cfg.Now, PM2: cfg.PM2,
+		Stdout:  window.Tee(cfg.Stdout), Stderr: window.Tee(cfg.Stderr), Now: cfg.Now, PM2: cfg.PM2,
 	}
 	store := &Store{Dir: p.Logs.Dir, Service: svc.Key,
 		Opts: logstore.WriterOptions{SegmentSize: p.Logs.SegmentSize}, Report: s.ReportStoreError}
@@ -146,8 +151,8 @@ func assemble(ctx context.Context, cfg Config) (*Shim, func(), error) {
 
 // recordEarly writes why a shim failed before it could supervise (a broken
 // profile after an edit, the engine down) into its state file, keeping the
-// history there: PM2's own log files are /dev/null, and `start` and `status`
-// read the state file.
+// history there: the file PM2 shows (package pm2file) is found through the
+// profile, and `start` and `status` read the state file.
 func recordEarly(cfg Config, started time.Time, err error) {
 	if cfg.StateDir == "" || profile.ValidKey(cfg.Service) != nil {
 		return // without a state folder, or with a name that is no file name, there is nowhere to write

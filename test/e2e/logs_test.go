@@ -277,3 +277,56 @@ func TestFullLogDiskKeepsSupervisingAndResumes(t *testing.T) {
 		return !strings.Contains(out, "store_error")
 	})
 }
+
+// `pm2 logs NAME --lines N --nostream`, the first command a PM2 user types,
+// shows the service's recent output: stdout and stderr, each line once (the
+// shim writes the file PM2 reads; PM2 writes none of it), kept to its bound
+// under a fast writer; `pm2 flush` empties it and later lines follow.
+func TestPM2LogsShowsRecentLines(t *testing.T) {
+	e := fixtureApp(t, "2s", `FIXTURE_LOG_RATE: "20000", FIXTURE_LOG_STREAM: both`, "")
+	e.MustRun("start", "app")
+	file := filepath.Join(e.P.Dir, ".pm2dock", "logs", "app", "pm2.NULL.log")
+	time.Sleep(3 * time.Second) // 60,000 lines, about 6 MB: past the bound several times
+	out := e.PM2.Run("logs", "app", "--lines", "20", "--nostream", "--raw")
+	shown := 0
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "seq=") {
+			shown++
+		}
+	}
+	if shown < 15 {
+		t.Fatalf("pm2 logs --lines 20 --nostream showed %d fixture lines:\n%s", shown, out)
+	}
+	fi, err := os.Stat(file)
+	if err != nil || fi.Size() > 1<<20+256<<10 || fi.Size() < 256<<10 {
+		t.Fatalf("the window file: %v, %v; want it near its bound (1 MiB)", fi, err)
+	}
+	raw, _ := os.ReadFile(file)
+	seen, streams := map[string]int{}, map[string]bool{}
+	for _, l := range strings.Split(string(raw), "\n") {
+		if f := strings.Fields(l); len(f) > 2 && strings.HasPrefix(f[0], "seq=") {
+			seen[f[0]+" "+f[3]]++
+			streams[f[2]] = true
+		}
+	}
+	for k, n := range seen {
+		if n > 1 {
+			t.Fatalf("%s is %d times in the file: PM2 writes it too", k, n)
+		}
+	}
+	if !streams["stream=stdout"] || !streams["stream=stderr"] {
+		t.Errorf("the file holds streams %v, want stdout and stderr", streams)
+	}
+	e.PM2.Run("flush", "app")
+	flushed := time.Now()
+	time.Sleep(time.Second)
+	raw, _ = os.ReadFile(file)
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	var ts time.Time
+	if f := strings.Fields(lines[0]); len(f) > 1 {
+		ts, _ = time.Parse(time.RFC3339Nano, strings.TrimPrefix(f[1], "ts="))
+	}
+	if len(lines) < 100 || ts.Before(flushed.Add(-time.Second)) {
+		t.Fatalf("after pm2 flush the file starts with %q (%d lines), want only lines written since", lines[0], len(lines))
+	}
+}
