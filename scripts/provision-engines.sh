@@ -9,9 +9,11 @@
 # Debian's podman only recommends it: with --no-install-recommends, apt picks
 # containernetworking-plugins and `podman system service` exits at once
 # ("could not find netavark"). So netavark (with aardvark-dns, its DNS) is
-# asked for by name, also on a machine that has podman already, and crun,
-# Podman's runtime on a cgroup v2 host. Each is checked as a package, not a
-# command: netavark is no command on PATH (/usr/lib/podman/netavark).
+# asked for by name, also on a machine that has podman already. Each is
+# checked as a package, not a command: netavark is no command on PATH
+# (/usr/lib/podman/netavark). Not crun: Podman prefers it when present, and
+# it refuses a host with cgroups in hybrid mode ("drop all controllers from
+# cgroupv2"); runc, which docker.io brings, runs on both.
 set -euo pipefail
 log() { echo "provision-engines: $*" >&2; }
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
@@ -19,7 +21,7 @@ need=()
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v podman >/dev/null 2>&1 || need+=(podman)
 if command -v dpkg-query >/dev/null 2>&1; then
-  for p in netavark aardvark-dns crun; do installed "$p" || need+=("$p"); done
+  for p in netavark aardvark-dns; do installed "$p" || need+=("$p"); done
 fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ] || [ ! -f /etc/debian_version ]; then
