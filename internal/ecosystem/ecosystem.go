@@ -105,6 +105,13 @@ func Build(p *profile.Profile, bin string, keys []string) (*File, error) {
 			args = append(args, "--dir", p.Dir)
 		}
 		args = append(args, "--state-dir", string(p.StateDir))
+		// PM2's CLI creates an out_file's folder and refuses to start the app
+		// when it cannot: a log folder that cannot be made falls back to
+		// /dev/null, which PM2 skips (the shim still writes what it can).
+		window := pm2file.Path(p.Logs.Dir, s.Key)
+		if os.MkdirAll(filepath.Dir(window), 0o755) != nil {
+			window = os.DevNull
+		}
 		f.Apps = append(f.Apps, App{
 			Name: s.Key, Namespace: p.Namespace, Script: bin, Args: args,
 			Interpreter: "none", ExecMode: "fork", Cwd: p.Dir,
@@ -112,7 +119,7 @@ func Build(p *profile.Profile, bin string, keys []string) (*File, error) {
 			KillTimeout:   (s.StopGrace().Milliseconds() + 10_000),
 			StopExitCodes: exitcode.NoRestart(),
 			MaxRestarts:   1 << 30, MinUptime: 1000,
-			OutFile: pm2file.Path(p.Logs.Dir, s.Key), ErrorFile: pm2file.Path(p.Logs.Dir, s.Key), MergeLogs: true,
+			OutFile: window, ErrorFile: window, MergeLogs: true,
 			Env: map[string]string{"PM2DOCK_SERVICE": s.Key},
 		})
 	}

@@ -24,7 +24,7 @@ const (
 	NotHealthy   Code = 6   // health timeout, unhealthy, exited while starting; status --check
 	EngineDown   Code = 7   // Docker engine unreachable
 	PM2Missing   Code = 8   // PM2 unavailable
-	JobDone      Code = 9   // the shim of a one-shot job: its container completed (exit 0)
+	JobDone      Code = 9   // the shim: its container completed (exit 0 of a job, or under compose's no/on-failure)
 	Interrupted  Code = 130 // Ctrl-C
 )
 
@@ -39,12 +39,12 @@ var table = []entry{
 	{Error, "error; for the shim: the container exited unexpectedly", "yes"},
 	{Usage, "usage or configuration error (bad flag, invalid profile or compose file, unknown service, missing required env)", "no"},
 	{ImageMissing, "image unavailable (absent and pull disabled, or pull or build failed)", "no"},
-	{PortConflict, "port conflict", "no"},
+	{PortConflict, "port conflict (the holder named; the service's own container is waited for, not a conflict)", "no"},
 	{CrashLoop, "crash loop: restart limit reached", "no"},
 	{NotHealthy, "not healthy: health timeout, unhealthy, or exited while starting (status --check: some service not healthy)", "no"},
 	{EngineDown, "Docker engine unreachable", "yes, with delay"},
 	{PM2Missing, "PM2 unavailable", "n/a"},
-	{JobDone, "the shim of a one-shot job: its container completed with exit 0 (not an error; the CLI never exits 9)", "no"},
+	{JobDone, "for the shim only: its container completed with exit 0 (a job, or under compose's no/on-failure restart policy; not an error; the CLI never exits 9)", "no"},
 	{Interrupted, "interrupted", "n/a"},
 }
 

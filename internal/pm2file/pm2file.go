@@ -34,6 +34,8 @@ type File struct {
 	f       *os.File
 	buf     []byte
 	retryAt time.Time // after a failure, the next open or write waits until then
+	checkAt time.Time // when to look again whether path is still the open file
+	closed  bool
 	stop    chan struct{}
 	done    chan struct{}
 }
@@ -71,9 +73,12 @@ func (t tee) Write(p []byte) (int, error) {
 func (w *File) write(p []byte) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.closed { // a late line (a goroutine winding down): the stream has it
+		return
+	}
 	w.buf = append(w.buf, p...)
 	if len(w.buf) >= bufSize {
-		w.flush(time.Now())
+		w.flushAll(time.Now())
 	}
 }
 
@@ -87,19 +92,27 @@ func (w *File) flusher() {
 			return
 		case now := <-t.C:
 			w.mu.Lock()
-			w.flush(now)
+			w.flushAll(now)
 			w.mu.Unlock()
 		}
 	}
 }
 
-// Close writes what is buffered and closes the file.
+// Close writes what is buffered and closes the file; later writes reach the
+// stream only. Closing twice is harmless.
 func (w *File) Close() error {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return nil
+	}
+	w.closed = true
+	w.mu.Unlock()
 	close(w.stop)
 	<-w.done
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.flush(time.Now())
+	w.flushAll(time.Now())
 	if w.f == nil {
 		return nil
 	}
@@ -125,6 +138,22 @@ func (w *File) open(now time.Time) bool {
 	}
 	w.retryAt = now.Add(time.Second)
 	return false
+}
+
+// flushAll is flush after making sure the open file is still the one at
+// path (looked at every few seconds): a log folder removed or replaced under
+// the shim must not leave it writing to a file nobody can see.
+func (w *File) flushAll(now time.Time) {
+	if w.f != nil && !now.Before(w.checkAt) {
+		w.checkAt = now.Add(5 * time.Second)
+		fi, err1 := os.Stat(w.path)
+		ofi, err2 := w.f.Stat()
+		if err1 != nil || err2 != nil || !os.SameFile(fi, ofi) {
+			w.f.Close()
+			w.f = nil
+		}
+	}
+	w.flush(now)
 }
 
 // flush writes the buffer, then cuts the file when it passed max; called
@@ -172,12 +201,17 @@ func (w *File) cut(now time.Time, size int64) {
 		tail = tail[i+1:]
 	}
 	tmp := filepath.Join(filepath.Dir(w.path), "."+Name+".tmp")
-	if err := os.WriteFile(tmp, tail, 0o644); err != nil {
-		os.Remove(tmp)
-		return
+	err = os.WriteFile(tmp, tail, 0o644)
+	if err == nil {
+		err = os.Rename(tmp, w.path)
 	}
-	if err := os.Rename(tmp, w.path); err != nil {
+	if err != nil {
+		// No room for the copy (a full or read-only folder): the bound
+		// comes first, so the window starts again empty.
 		os.Remove(tmp)
+		if w.f.Truncate(0) != nil {
+			w.fail(now)
+		}
 		return
 	}
 	w.f.Close()

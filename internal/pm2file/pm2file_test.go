@@ -46,12 +46,12 @@ func TestFileIsCutToItsNewestHalf(t *testing.T) {
 		fmt.Fprintf(tw, "line %04d\n", i)
 		if i%50 == 0 {
 			w.mu.Lock()
-			w.flush(time.Now())
+			w.flushAll(time.Now())
 			w.mu.Unlock()
 		}
 	}
 	w.mu.Lock()
-	w.flush(time.Now())
+	w.flushAll(time.Now())
 	w.mu.Unlock()
 	got, _ := os.ReadFile(path)
 	if len(got) > max || len(got) < max/4 {
@@ -94,7 +94,7 @@ func TestUnwritableFolderNeverFailsTheStream(t *testing.T) {
 		t.Fatalf("Write = %d, %v; stream %q", n, err, out.String())
 	}
 	w.mu.Lock()
-	w.flush(time.Now())
+	w.flushAll(time.Now())
 	w.mu.Unlock()
 	os.Remove(blocker)
 	w.mu.Lock()

@@ -68,8 +68,12 @@ func (s *Service) ExitZeroCompletes() bool {
 	if s.Job {
 		return true
 	}
-	if d := s.Spec.Deploy; d != nil && d.RestartPolicy != nil && d.RestartPolicy.Condition != "" {
-		return d.RestartPolicy.Condition != "any" // compose's deploy rule wins over restart:
+	if d := s.Spec.Deploy; d != nil && d.RestartPolicy != nil { // compose's deploy rule wins over restart:
+		switch d.RestartPolicy.Condition { // as compose maps it (none and "" are no restart)
+		case "any", "always", "unless-stopped":
+			return false
+		}
+		return true
 	}
 	switch r := s.Spec.Restart; {
 	case r == "", r == "no", r == "on-failure", strings.HasPrefix(r, "on-failure:"):

@@ -21,6 +21,7 @@ func TestExitZeroCompletesFollowsComposeRestartPolicy(t *testing.T) {
 		{"always", "", true, true},
 		{"", "any", false, false}, {"", "on-failure", false, true}, {"", "none", false, true},
 		{"no", "any", false, false}, {"always", "none", false, true},
+		{"", "always", false, false}, {"", "unless-stopped", false, false},
 	} {
 		spec := types.ServiceConfig{Name: "init", Restart: c.restart}
 		if c.deploy != "" {
@@ -30,5 +31,11 @@ func TestExitZeroCompletesFollowsComposeRestartPolicy(t *testing.T) {
 		if got := s.ExitZeroCompletes(); got != c.want {
 			t.Errorf("restart %q, deploy %q, job %v: ExitZeroCompletes = %v, want %v", c.restart, c.deploy, c.job, got, c.want)
 		}
+	}
+	// A restart_policy without a condition is compose's "" (no restart), and wins over restart: always.
+	s := &Service{Key: "init", Compose: "init", Spec: types.ServiceConfig{Name: "init", Restart: "always",
+		Deploy: &types.DeployConfig{RestartPolicy: &types.RestartPolicy{}}}}
+	if !s.ExitZeroCompletes() {
+		t.Errorf("deploy.restart_policy without a condition over restart: always: ExitZeroCompletes = false, want true")
 	}
 }

@@ -106,7 +106,10 @@ func (s *Shim) exited(id string, res container.WaitResponse, killedBy string, en
 	} else {
 		f.Reason = Reason(f, nil, killedBy)
 	}
-	if s.Service.ExitZeroCompletes() && f.ExitCode == 0 && !f.OOMKilled && killedBy == "" {
+	// Blind to the container's events, a stop from outside could have gone
+	// unseen: only a declared job's exit 0 is taken for its end then.
+	completes := s.Service.Job || s.Service.ExitZeroCompletes() && !s.eventsBlind
+	if completes && f.ExitCode == 0 && !f.OOMKilled && killedBy == "" {
 		return s.completed(f.At)
 	}
 	return s.failed(f, journal.ByEngine)

@@ -97,6 +97,12 @@ func assemble(ctx context.Context, cfg Config) (*Shim, func(), error) {
 		return nil, cleanup, fmt.Errorf("%w: %s (lock in %s): %v", ErrBusy, svc.Key, p.StateDir, err)
 	}
 	closers = append(closers, unlock)
+	// From here what the shim prints also goes to the file PM2 reads for
+	// `pm2 logs --lines` (package pm2file; PM2 itself writes no file). Opened
+	// under the lock: one shim writes it at a time.
+	window := pm2file.Open(pm2file.Path(p.Logs.Dir, svc.Key), 0)
+	closers = append(closers, func() { window.Close() })
+	cfg.Stdout, cfg.Stderr = window.Tee(cfg.Stdout), window.Tee(cfg.Stderr)
 	e, err := cfg.Engine(context.WithoutCancel(ctx), p, extra...)
 	if err == nil {
 		closers = append(closers, func() { e.Close() })
@@ -110,14 +116,10 @@ func assemble(ctx context.Context, cfg Config) (*Shim, func(), error) {
 		EngineDownWait(ctx) // PM2 restarts at once: the delay between tries is here
 		return nil, cleanup, err
 	}
-	// What the shim prints also goes to the file PM2 reads for `pm2 logs
-	// --lines` (package pm2file; PM2 itself writes no file).
-	window := pm2file.Open(pm2file.Path(p.Logs.Dir, svc.Key), 0)
-	closers = append(closers, func() { window.Close() })
 	s := &Shim{
 		Profile: p, Service: svc, Engine: e,
 		Compose: &compose.Runner{Profile: p, Env: e.Endpoint.Environ(append(cfg.Environ, extra...))},
-		Stdout:  window.Tee(cfg.Stdout), Stderr: window.Tee(cfg.Stderr), Now: cfg.Now, PM2: cfg.PM2,
+		Stdout:  cfg.Stdout, Stderr: cfg.Stderr, Now: cfg.Now, PM2: cfg.PM2,
 	}
 	store := &Store{Dir: p.Logs.Dir, Service: svc.Key,
 		Opts: logstore.WriterOptions{SegmentSize: p.Logs.SegmentSize}, Report: s.ReportStoreError}

@@ -68,19 +68,21 @@ func (s *Shim) checkPorts(ctx context.Context) (*container.Summary, error) {
 
 // ownWait says how long a holder may keep a port before it is a conflict:
 // the stop grace period and 10 s for this service's own container, a short
-// while for Docker's proxy of a container not named (this service has one
-// between states), 0 for anything else.
+// while for Docker's proxy of a container not named, or a holder not seen at
+// all (this service has a container that may be between states), 0 for
+// anything else: another process, another project's container.
 func (s *Shim) ownWait(h *ports.Holder, cs []container.Summary) (time.Duration, string) {
 	switch {
-	case h == nil:
-		return 0, ""
-	case h.Container != nil:
+	case h != nil && h.Container != nil:
 		if h.Container.Project == s.Profile.Project.Name && h.Container.Service == s.Service.Compose {
 			return s.Service.StopGrace() + 10*time.Second, fmt.Sprintf("this service's own container %s (%s)", h.Container.Name, render.ShortID(h.Container.ID))
 		}
 		return 0, ""
-	case h.IsDocker() && len(cs) > 0:
-		return unnamedProxyWait, fmt.Sprintf("Docker (pid %d, %s), for a container not named yet", h.PID, h.Name)
+	case (h == nil || h.IsDocker()) && len(cs) > 0:
+		// Docker's proxy for a container it could not be matched to, or a
+		// holder this user cannot see (docker-proxy runs as root): while the
+		// service has a container between states, give it a moment.
+		return unnamedProxyWait, "a holder not named yet while this service's container changes state"
 	}
 	return 0, ""
 }

@@ -50,17 +50,18 @@ type Shim struct {
 	// History records the container's figures over time (nil: none).
 	History *figures.Recorder
 
-	parent     int                         // the PM2 daemon's pid when the shim started
-	unfinished string                      // a job's container the previous shim left running
-	by         journal.By                  // who asked for this shim's run (asker)
-	downNoted  bool                        // the engine-down event of this shim is recorded
-	firstKill  string                      // the signal of the first kill event from outside ("" none)
-	figures    atomic.Pointer[state.Stats] // the latest sample (followStats)
-	st         state.File
-	last       ring
-	start      time.Time
-	errsOnce   sync.Once
-	storeErr   chan string // the log store's error changes, applied by the supervise loop
+	parent      int                         // the PM2 daemon's pid when the shim started
+	unfinished  string                      // a job's container the previous shim left running
+	by          journal.By                  // who asked for this shim's run (asker)
+	downNoted   bool                        // the engine-down event of this shim is recorded
+	firstKill   string                      // the signal of the first kill event from outside ("" none)
+	eventsBlind bool                        // the container's events broke: a kill from outside may have gone unseen
+	figures     atomic.Pointer[state.Stats] // the latest sample (followStats)
+	st          state.File
+	last        ring
+	start       time.Time
+	errsOnce    sync.Once
+	storeErr    chan string // the log store's error changes, applied by the supervise loop
 }
 
 func (s *Shim) storeErrs() chan string {
@@ -218,19 +219,23 @@ func (s *Shim) composeUp(ctx context.Context) error {
 	// leaves the engine to finish creating and starting the container after
 	// the shim's stopAll has looked, an orphan that then holds the service's
 	// ports. The up gets upGrace to finish; stopAll then stops what it started.
+	if err := ctx.Err(); err != nil {
+		return err // stopped before the up began: nothing to finish
+	}
+	stopped := ctx
 	upCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	defer context.AfterFunc(ctx, func() { time.AfterFunc(upGrace, cancel) })()
 	ctx = upCtx
 	err := s.Compose.Up(ctx, svc.Compose, s.restartOverride()...)
-	if ce := (*compose.Error)(nil); errors.As(err, &ce) && strings.Contains(ce.Output, " is ambiguous (") {
+	if ce := (*compose.Error)(nil); errors.As(err, &ce) && stopped.Err() == nil && strings.Contains(ce.Output, " is ambiguous (") {
 		// Networks created twice all the same (a `docker compose down` removing
 		// the network while the shims it stopped start their containers again
 		// can get there past the lock): compose would refuse the name for
 		// ever. Leave one of each, under the lock, and try once more.
 		err = s.dedupeAndRetry(ctx, locked)
 	}
-	if ce := (*compose.Error)(nil); errors.As(err, &ce) && ce.NetworkGone() {
+	if ce := (*compose.Error)(nil); errors.As(err, &ce) && stopped.Err() == nil && ce.NetworkGone() {
 		// The service's stopped container names a network removed since
 		// (`docker network prune`); compose starts it as it is and the engine
 		// refuses. A new container on the network compose just made is what

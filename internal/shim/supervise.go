@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/client"
 
 	"github.com/pm2dock/pm2dock/internal/engine"
@@ -69,7 +70,7 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var killedBy string
-	eventsBroke := false
+	eventsBroke, died := false, false
 	var stable, sick <-chan time.Time // consecutive-count reset; restart.on_unhealthy
 	var armed view                    // the view the timers were last set for
 	s.observe(ci.State)
@@ -104,6 +105,7 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 			}
 		case ev := <-evs.Messages:
 			killedBy = s.event(ev, killedBy)
+			died = died || ev.Action == events.ActionDie
 			if ev.Action == "health_status" { // Podman's: no word after it, so look
 				if r, err := s.Engine.ContainerInspect(watch, id, client.ContainerInspectOptions{}); err == nil {
 					s.observe(r.Container.State)
@@ -111,7 +113,7 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 			}
 		case <-evs.Err:
 			evs.Messages, evs.Err = nil, nil // events broke: the ticker's inspect carries on
-			eventsBroke = true
+			eventsBroke, s.eventsBlind = true, true
 		case <-tick.C:
 			if s.orphaned() {
 				return s.detach()
@@ -122,6 +124,9 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 			}
 		case res := <-wait.Result:
 			drain(logsDone)
+			if !died { // the wait can win the race against a kill event from outside
+				killedBy = s.eventsUntilDie(evs.Messages, killedBy)
+			}
 			// Whether the engine went away since: its event stream ends when it
 			// does (looked at after the drain, which can outlast a quick restart).
 			wentAway := func() bool {
@@ -204,4 +209,28 @@ func publishedPorts(ns *container.NetworkSettings) []string {
 	}
 	sort.Strings(out)
 	return slices.Compact(out)
+}
+
+// eventsUntilDie reads the container's events the supervise loop has not
+// taken yet, up to its die event (at most a second): a kill or stop from
+// outside comes before the die, and an exit 0 is a completion only when none
+// came (profile.Service.ExitZeroCompletes).
+func (s *Shim) eventsUntilDie(evs <-chan events.Message, killedBy string) string {
+	if evs == nil {
+		return killedBy
+	}
+	deadline := time.After(time.Second)
+	for {
+		select {
+		case ev, ok := <-evs:
+			if !ok {
+				return killedBy
+			}
+			if killedBy = s.event(ev, killedBy); ev.Action == events.ActionDie {
+				return killedBy
+			}
+		case <-deadline:
+			return killedBy
+		}
+	}
 }
