@@ -91,7 +91,14 @@ func (s *Store) loadTail() error {
 	it := logstore.Query(s.Dir, logstore.QueryOptions{Services: []string{s.Service}, Since: last.Add(-resumeMargin)})
 	defer it.Close()
 	for it.Next() {
-		s.tail[keyOf(it.Record().TS, it.Record().Stream, it.Record().Msg)]++
+		r := it.Record()
+		s.tail[keyOf(r.TS, r.Stream, r.Msg)]++
+		// The last record stored is not always the newest: a line of the
+		// other stream, stamped later, can have been delivered before it.
+		// Up to the newest, a replayed line may be one stored already.
+		if r.TS.After(s.tailEnd) {
+			s.tailEnd = r.TS
+		}
 	}
 	return it.Err()
 }

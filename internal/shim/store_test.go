@@ -52,6 +52,47 @@ func TestStoreResumeKeepsTheOlderLineOfTheOtherStream(t *testing.T) {
 	}
 }
 
+// The engine delivered a stderr line before an older stdout line (the streams
+// are stamped apart), and the shim was killed after both: the last record
+// stored is not the newest, and the replay of the newer one is no new line
+// (found under load in CI: nine stderr lines stored twice after a kill -9).
+func TestStoreResumeRecognisesALaterLineStoredBeforeTheLast(t *testing.T) {
+	dir := t.TempDir()
+	t0 := time.Date(2026, 12, 7, 22, 0, 0, 0, time.UTC)
+	first := &Store{Dir: dir, Service: "app"}
+	if err := first.Open(); err != nil {
+		t.Fatal(err)
+	}
+	first.Line(t0, "stdout", []byte("a"))
+	first.Line(t0.Add(3*time.Millisecond), "stderr", []byte("b"))
+	first.Line(t0.Add(2*time.Millisecond), "stdout", []byte("c")) // delivered after b, stamped before it
+	first.Close()
+
+	next := &Store{Dir: dir, Service: "app"}
+	if err := next.Open(); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []struct {
+		ts     time.Time
+		stream string
+		msg    string
+		dup    bool
+	}{
+		{t0, "stdout", "a", true},
+		{t0.Add(2 * time.Millisecond), "stdout", "c", true},
+		{t0.Add(3 * time.Millisecond), "stderr", "b", true},
+		{t0.Add(4 * time.Millisecond), "stdout", "d", false},
+	} {
+		if dup := next.Line(r.ts, r.stream, []byte(r.msg)); dup != r.dup {
+			t.Errorf("Line(%s) dup = %v, want %v", r.msg, dup, r.dup)
+		}
+	}
+	next.Close()
+	if got := storedMsgs(t, dir); got != "abcd" {
+		t.Fatalf("stored %q, want a, b, c once each, then d", got)
+	}
+}
+
 // A store that cannot open when the shim starts makes the engine replay the
 // whole run; once it opens, what it already held is not stored again.
 func TestStoreOpenedLateDropsTheBlindReplayOfStoredLines(t *testing.T) {
