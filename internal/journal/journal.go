@@ -28,7 +28,7 @@ const (
 	Healthy    Kind = "healthy"    // its healthcheck passes (first time, or again)
 	Unhealthy  Kind = "unhealthy"  // its healthcheck fails after it was ready
 	Exit       Kind = "exit"       // it ended unexpectedly, or could not start
-	Completed  Kind = "completed"  // a job's container exited 0
+	Completed  Kind = "completed"  // the container exited 0 and that ended the service
 	Restart    Kind = "restart"    // a container is started again after the last one ended
 	CrashLoop  Kind = "crash-loop" // too many failures within restart.window: PM2 stops restarting
 	Stop       Kind = "stop"       // stopped on request

@@ -28,7 +28,7 @@ const (
 	Exited    Phase = "exited"    // container exited unexpectedly; the shim exited 1
 	Failed    Phase = "failed"    // the shim gave up with a no-restart code (see Reason)
 	Detached  Phase = "detached"  // the PM2 daemon died; the container runs unsupervised until adopted
-	Completed Phase = "completed" // a job's container exited 0; the shim exited 9 (exitcode.JobDone)
+	Completed Phase = "completed" // the container exited 0 and that ended the service (a job, or compose's no/on-failure: profile.Service.ExitZeroCompletes); the shim exited 9 (exitcode.JobDone)
 )
 
 // File is the content of a state file.
@@ -88,7 +88,7 @@ type Container struct {
 	// Ports are the published ports as the engine bound them (an ephemeral
 	// host port resolved), HOST:PUBLISHED->TARGET/PROTO, sorted.
 	Ports []string `json:"ports,omitempty"`
-	// FinishedAt is when a job's container completed (Phase Completed).
+	// FinishedAt is when the container completed (Phase Completed).
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
 }
 

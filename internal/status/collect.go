@@ -201,7 +201,7 @@ func lastFailure(st *state.File) *Failure {
 	return &Failure{At: st.UpdatedAt, ExitCode: code, Reason: st.Reason, LastLines: []string{}, ShimExitCode: &code}
 }
 
-// completion is a job's last completion as its shim recorded it, or nil.
+// completion is the last completion as the shim recorded it, or nil.
 func completion(st *state.File) *Completion {
 	if st == nil || st.Phase != state.Completed || st.Container == nil || st.Container.FinishedAt == nil {
 		return nil

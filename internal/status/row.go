@@ -22,7 +22,7 @@ const (
 	Failed    State = "failed"
 	CrashLoop State = "crash-loop"
 	Unknown   State = "unknown"
-	Completed State = "completed" // a job that ran to its end with exit 0
+	Completed State = "completed" // a service whose container ran to its end with exit 0 (docs/contracts.md#jobs)
 )
 
 // Row is one service.
@@ -34,7 +34,7 @@ type Row struct {
 	Container   *Container  `json:"container"`
 	LastFailure *Failure    `json:"last_failure"`
 	Job         bool        `json:"job"`
-	Completed   *Completion `json:"completed"` // a job's last completion; null otherwise
+	Completed   *Completion `json:"completed"` // the last completion; null otherwise
 	StoreError  string      `json:"store_error,omitempty"`
 }
 
