@@ -57,7 +57,8 @@ func (s *Shim) stop(id string, evs <-chan events.Message, logsDone <-chan struct
 
 // exited records the end of the container: a completion (exit 0, by itself,
 // of a job or under a compose restart policy that stops there:
-// profile.Service.ExitZeroCompletes), or an unexpected end, which returns exit 1 or the crash loop's 5.
+// profile.Service.ExitZeroCompletes), or an unexpected end, which returns
+// exit 1 or the crash loop's 5.
 //
 // engineWentAway reports whether the engine's connection broke since the
 // container stopped: a stop from outside is then the engine shutting down,

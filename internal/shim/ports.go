@@ -22,13 +22,14 @@ var (
 )
 
 // checkPorts checks the service's published host ports. A port held by the
-// service's own container is never a conflict: that container is starting
-// (a shim stopped while its `compose up` was under way leaves the engine to
-// finish it) or stopping. The shim waits, at most the stop grace period and
-// 10 s, until the container runs — then it is returned, to be adopted — or
-// lets go of the port. Docker's proxy holding the port for a container it
-// cannot be matched to yet is waited on briefly too (unnamedProxyWait). Any
-// other holder is a conflict at once (exit 4), named.
+// service's own container is no conflict while that container starts (a
+// shim stopped while its `compose up` was under way) or stops: the shim
+// waits, at most the stop grace period and 10 s, until the container runs —
+// then it is returned, to be adopted — or lets go of the port. A holder that
+// cannot be named (Docker's proxy for a container between states, or a
+// process this user cannot see) is waited on briefly (unnamedProxyWait)
+// while the service has a container. Any other holder, or one still there at
+// the end of its wait, is a conflict (exit 4), named.
 func (s *Shim) checkPorts(ctx context.Context) (*container.Summary, error) {
 	bindings := Bindings(s.Service.Spec)
 	if len(bindings) == 0 {

@@ -70,7 +70,7 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var killedBy string
-	eventsBroke, died := false, false
+	died := false
 	var stable, sick <-chan time.Time // consecutive-count reset; restart.on_unhealthy
 	var armed view                    // the view the timers were last set for
 	s.observe(ci.State)
@@ -113,7 +113,7 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 			}
 		case <-evs.Err:
 			evs.Messages, evs.Err = nil, nil // events broke: the ticker's inspect carries on
-			eventsBroke, s.eventsBlind = true, true
+			s.eventsBlind = true
 		case <-tick.C:
 			if s.orphaned() {
 				return s.detach()
@@ -134,7 +134,7 @@ func (s *Shim) supervise(ctx context.Context, c *container.Summary, adopted bool
 				case <-evs.Err:
 					return true
 				default:
-					return eventsBroke
+					return s.eventsBlind
 				}
 			}
 			return s.exited(id, res, killedBy, wentAway)
