@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -271,7 +269,7 @@ func TestFaultRestartDuringAPolicyRestart(t *testing.T) {
 	h.RequireImage(t, h.FixtureImage)
 	// Several published ports: the engine starts a proxy for each, which
 	// holds open the time a start or stop takes.
-	lo := freePortRange(t, 10)
+	lo := h.FreePortRange(t, 10)
 	e := newStack(t, fmt.Sprintf(`services:
   app:
     image: %s
@@ -316,28 +314,4 @@ func TestFaultRestartDuringAPolicyRestart(t *testing.T) {
 		}
 	}
 	faultRow(t, "its own container holding its port during a restart by policy; pm2dock restart then (4 rounds)", time.Since(began), 0)
-}
-
-// freePortRange finds n consecutive free ports on 127.0.0.1 and returns the first.
-func freePortRange(t *testing.T, n int) int {
-	t.Helper()
-	for try := 0; try < 50; try++ {
-		lo := 20000 + rand.IntN(30000)
-		var held []net.Listener
-		ok := true
-		for p := lo; p < lo+n && ok; p++ {
-			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
-			if ok = err == nil; ok {
-				held = append(held, l)
-			}
-		}
-		for _, l := range held {
-			l.Close()
-		}
-		if ok {
-			return lo
-		}
-	}
-	t.Fatalf("no %d consecutive free ports found", n)
-	return 0
 }

@@ -94,22 +94,3 @@ func (r *Registry) Slow(d time.Duration) string {
 	r.t.Cleanup(func() { srv.Close() })
 	return l.Addr().String()
 }
-
-// FreePort returns a TCP port that was free on 127.0.0.1 a moment ago.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return port
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
