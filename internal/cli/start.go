@@ -15,8 +15,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/profile"
 	"github.com/pm2dock/pm2dock/internal/render"
 	"github.com/pm2dock/pm2dock/internal/stack"
-	"github.com/pm2dock/pm2dock/internal/state"
-	"github.com/pm2dock/pm2dock/internal/status"
+	"github.com/pm2dock/pm2dock/internal/verdict"
 )
 
 // StartOptions are the inputs of `pm2dock start` and `pm2dock restart`.
@@ -180,23 +179,19 @@ func printStart(f *Factory, p *profile.Profile, results []stack.Result, restart 
 	}
 }
 
-// stateWord is the STATE column of start's summary: the service states of
-// status (a result is only ever failed, running or healthy), or the shim's
-// phase where a start ended elsewhere (interrupted).
+// stateWord is the STATE column of start's summary: the verdict's word
+// (status's, from package verdict), "failed" where a start ended before a
+// verdict (a dependency failed, PM2 refused, interrupted), and "(already)"
+// for a service a start found ready and left alone.
 func stateWord(r stack.Result) string {
+	v := r.Verdict
 	switch {
-	case r.Err != nil:
-		return string(status.Failed)
-	case r.Phase == state.Ready && r.Container != nil && r.Container.Health == "":
-		return string(status.Running)
-	case r.Phase == state.Ready && r.Outcome == stack.AlreadyHealthy:
-		return string(status.Healthy) + " (already)"
-	case r.Phase == state.Completed && r.Outcome == stack.AlreadyHealthy:
-		return string(status.Completed) + " (already)"
-	case r.Phase == state.Ready:
-		return string(status.Healthy)
+	case r.Err != nil && !v.Done:
+		return string(verdict.Failed)
+	case r.Outcome == stack.AlreadyHealthy && v.State != verdict.Running:
+		return string(v.State) + " (already)"
 	}
-	return string(r.Phase)
+	return string(v.State)
 }
 
 // portsOf is what the compose file publishes, for a service whose shim

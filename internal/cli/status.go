@@ -184,7 +184,7 @@ func statusErr(rep status.Report, check bool) error {
 	}
 	var bad []string
 	for _, r := range rep.Rows {
-		if !r.Healthy() {
+		if !r.Verdict.Ready() {
 			bad = append(bad, r.Name+" is "+string(r.State))
 		}
 	}

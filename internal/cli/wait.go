@@ -103,23 +103,15 @@ func waitRun(ctx context.Context, f *Factory, opts *WaitOptions) error {
 	return waitTimeout(rep, src.Engine != nil, timeout)
 }
 
-// waitVerdict decides a round: every service ready (done, nil), one failed
-// for good (done, its exit code and reason), or not yet.
+// waitVerdict decides a round from the rows' verdicts: every service ready
+// (done, nil), one failed for good (done, its verdict's error), or not yet.
 func waitVerdict(rep status.Report, engine bool) (bool, error) {
 	ready := engine && rep.PM2Err == nil
 	for _, r := range rep.Rows {
 		switch {
-		case r.State == status.Failed || r.State == status.CrashLoop:
-			code, reason := exitcode.NotHealthy, string(r.State)
-			if f := r.LastFailure; f != nil {
-				reason = f.Reason
-				if f.ShimExitCode != nil {
-					code = exitcode.Code(*f.ShimExitCode)
-				}
-			}
-			return true, exitcode.New(code, fmt.Errorf("%s %s: %s", r.Name, r.State, reason),
-				fmt.Sprintf("pm2dock status %s; pm2dock logs %s --since 10m", r.Name, r.Name))
-		case !r.Healthy():
+		case r.Verdict.Done && !r.Verdict.Ready():
+			return true, r.Verdict.Err()
+		case !r.Verdict.Ready():
 			ready = false
 		}
 	}
@@ -135,7 +127,7 @@ func waitTimeout(rep status.Report, engine bool, timeout time.Duration) error {
 	}
 	var bad []string
 	for _, r := range rep.Rows {
-		if !r.Healthy() {
+		if !r.Verdict.Ready() {
 			bad = append(bad, fmt.Sprintf("%s is %s (PM2 %s)", r.Name, r.State, r.PM2.Status))
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
 	"github.com/pm2dock/pm2dock/internal/profile"
 	"github.com/pm2dock/pm2dock/internal/state"
+	"github.com/pm2dock/pm2dock/internal/verdict"
 )
 
 // PM2 is what the stack needs of PM2: its app list, read without changing
@@ -119,9 +120,12 @@ const (
 
 // Result is the outcome for one service.
 type Result struct {
-	Key       string
-	Outcome   Outcome
-	Phase     state.Phase
+	Key     string
+	Outcome Outcome
+	Phase   state.Phase
+	// Verdict is a start's or restart's answer (package verdict); the zero
+	// Verdict when none was reached (a dependency failed, PM2 refused).
+	Verdict   verdict.Verdict
 	PM2PID    int
 	OldPID    int
 	Container *state.Container

@@ -14,6 +14,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/pm2"
 	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
 	"github.com/pm2dock/pm2dock/internal/state"
+	"github.com/pm2dock/pm2dock/internal/verdict"
 )
 
 // namesakeErr refuses a start that would take over another namespace's app:
@@ -43,7 +44,7 @@ func (s *Stack) stopApp(ctx context.Context, key string, shim int) error {
 		return err
 	}
 	app := pm2.Find(procs, s.Profile.Namespace, key)
-	if app == nil || shim > 0 && app.Live() && app.PID != shim {
+	if app == nil || shim > 0 && app.Supersedes(shim) {
 		return nil
 	}
 	return s.pm2(func() error { return s.PM2.Stop(ctx, app.PMID) })
@@ -209,20 +210,22 @@ func (s *Stack) startOne(ctx context.Context, key string, m mode, r *Result, mar
 	if !force && online && st.Phase == state.Ready && !svc.Job ||
 		!force && m.keepJob && svc.Job && st != nil && st.Phase == state.Completed && !app.Live() {
 		r.Outcome, r.Phase, r.Container = AlreadyHealthy, st.Phase, st.Container
+		r.Verdict = verdict.Judge(verdict.Input{Service: key, Job: svc.Job, App: app, State: st,
+			Request: &verdict.Request{ShimPID: st.ShimPID}, Now: s.Now()})
 		if online {
 			r.PM2PID = app.PID
 		}
 		return
 	}
 	t0 := s.Now()
-	a := answers{t0: t0}
+	req := &verdict.Request{Since: t0, Timeout: svc.StartTimeout}
 	if !force && online && (st.Phase == state.Preflight || st.Phase == state.Starting || st.Phase == state.Ready) ||
 		force && online && (st.Phase == state.Preflight || st.Phase == state.Starting) {
 		// A shim is already starting: wait for it instead of starting
 		// another. For a restart too: two restarts at once are one (the
 		// second would stop the first's shim while it starts, and each then
 		// report the other's stop as its failure).
-		a.waitPID = app.PID
+		req.ShimPID = app.PID
 		s.progress(key, "already starting (pid %d), waiting", app.PID)
 	} else {
 		verb := "starting"
@@ -237,7 +240,7 @@ func (s *Stack) startOne(ctx context.Context, key string, m mode, r *Result, mar
 		if err != nil {
 			s.progress(key, "warning: the failure history stays (%v)", err)
 		}
-		a.token = token
+		req.Token = token
 		if force && app != nil {
 			err = s.pm2(func() error { return s.PM2.Restart(ctx, app.PMID) })
 		} else {
@@ -248,10 +251,10 @@ func (s *Stack) startOne(ctx context.Context, key string, m mode, r *Result, mar
 			r.Outcome, r.Err = Failed, err
 			return
 		}
-		s.awaitFirstState(ctx, key, a, l)
+		s.awaitFirstState(ctx, key, req, l)
 	}
 	release()
-	st, err = s.wait(ctx, key, a, svc.StartTimeout, markStarted, l)
+	st, r.Verdict, err = s.wait(ctx, key, req, markStarted, l)
 	r.Took = s.Now().Sub(t0)
 	if st != nil {
 		r.Phase, r.PM2PID, r.Container = st.Phase, st.ShimPID, st.Container

@@ -18,6 +18,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/profile"
 	"github.com/pm2dock/pm2dock/internal/render"
 	"github.com/pm2dock/pm2dock/internal/state"
+	"github.com/pm2dock/pm2dock/internal/verdict"
 )
 
 // Sources are where the views come from.
@@ -64,10 +65,13 @@ func Collect(ctx context.Context, src Sources, keys []string) Report {
 			r.StoreError = st.StoreError
 		}
 		figuresOf(c, src.Profile.StateDir.ReadStats(k), now)
-		r.State = Derive(app, c, st)
-		if rep.PM2Err != nil || (src.Engine == nil && r.State != Failed && r.State != CrashLoop) {
-			r.State = Unknown
+		in := verdict.Input{Service: k, Job: svc.Job, App: app, PM2Down: rep.PM2Err != nil,
+			State: st, EngineDown: src.Engine == nil}
+		if c != nil {
+			in.Container = &verdict.Container{Running: c.State == string(container.StateRunning), Health: c.Health}
 		}
+		r.Verdict = verdict.Judge(in)
+		r.State = r.Verdict.State
 		rep.Rows = append(rep.Rows, r)
 	}
 	return rep

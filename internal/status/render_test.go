@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pm2dock/pm2dock/internal/verdict"
 )
 
 // A note under a row (a long last failure) is not laid out as a cell: the
@@ -13,11 +15,11 @@ func TestTableNotesMoveNoColumn(t *testing.T) {
 	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
 	at := now.Add(-time.Minute)
 	rows := []Row{
-		{Name: "db", State: Healthy, PM2: PM2{Status: "online", PID: 42}},
-		{Name: "auth", State: CrashLoop, PM2: PM2{Status: "stopped"},
+		{Name: "db", State: verdict.Healthy, PM2: PM2{Status: "online", PID: 42}},
+		{Name: "auth", State: verdict.CrashLoop, PM2: PM2{Status: "stopped"},
 			LastFailure: &Failure{At: at, Reason: "crash loop: 3 failures within 1m0s; last: exited with code 3 " + strings.Repeat("x", 80)},
 			StoreError:  "write: no space left on device"},
-		{Name: "migrate", State: Completed, PM2: PM2{Status: "stopped"}, Completed: &Completion{At: at, RanS: 1.5}},
+		{Name: "migrate", State: verdict.Completed, PM2: PM2{Status: "stopped"}, Completed: &Completion{At: at, RanS: 1.5}},
 	}
 	var b bytes.Buffer
 	if err := Table(&b, rows, now); err != nil {

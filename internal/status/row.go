@@ -1,41 +1,31 @@
 // Package status joins, for every service of a profile, PM2's view (apps of the
 // profile's namespace), the engine's (containers found by compose labels,
 // inspected in parallel) and the shim's (its state file) into one row whose
-// field names are the `status --json` contract (docs/contracts.md#status-json). `state` is derived
-// here and is the truth: PM2's own status can lie (a no-restart exit under a
+// field names are the `status --json` contract (docs/contracts.md#status-json). `state` is
+// package verdict's, and it is the truth: PM2's own status can lie (a no-restart exit under a
 // restart delay shows "waiting restart" forever).
 package status
 
-import "time"
+import (
+	"time"
 
-// State is a service's state in the `status --json` contract
-// (docs/contracts.md#status-json): the truth, derived from the three views.
-type State string
-
-// The states a row can be in.
-const (
-	Healthy   State = "healthy"
-	Running   State = "running" // no healthcheck
-	Starting  State = "starting"
-	Unhealthy State = "unhealthy"
-	Stopped   State = "stopped"
-	Failed    State = "failed"
-	CrashLoop State = "crash-loop"
-	Unknown   State = "unknown"
-	Completed State = "completed" // a service whose container ran to its end with exit 0 (docs/contracts.md#jobs)
+	"github.com/pm2dock/pm2dock/internal/verdict"
 )
 
 // Row is one service.
 type Row struct {
-	Name        string      `json:"name"`
-	Service     string      `json:"service"`
-	State       State       `json:"state"`
-	PM2         PM2         `json:"pm2"`
-	Container   *Container  `json:"container"`
-	LastFailure *Failure    `json:"last_failure"`
-	Job         bool        `json:"job"`
-	Completed   *Completion `json:"completed"` // the last completion; null otherwise
-	StoreError  string      `json:"store_error,omitempty"`
+	Name    string        `json:"name"`
+	Service string        `json:"service"`
+	State   verdict.State `json:"state"` // Verdict.State
+	// Verdict is the one answer to "ready, or failed for good?" for this row
+	// (package verdict); State is its word.
+	Verdict     verdict.Verdict `json:"-"`
+	PM2         PM2             `json:"pm2"`
+	Container   *Container      `json:"container"`
+	LastFailure *Failure        `json:"last_failure"`
+	Job         bool            `json:"job"`
+	Completed   *Completion     `json:"completed"` // the last completion; null otherwise
+	StoreError  string          `json:"store_error,omitempty"`
 }
 
 // PM2 is PM2's view of the service's app.
@@ -93,7 +83,3 @@ type Completion struct {
 	At   time.Time `json:"at"`
 	RanS float64   `json:"ran_s"`
 }
-
-// Healthy reports whether the row passes `status --check` (and `start`): a
-// completed job counts as healthy.
-func (r Row) Healthy() bool { return r.State == Healthy || r.State == Running || r.State == Completed }

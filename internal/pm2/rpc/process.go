@@ -45,6 +45,11 @@ func (p *Process) Live() bool {
 // Runs reports whether pid is the process PM2 runs for the app.
 func (p *Process) Runs(pid int) bool { return p.Live() && pid != 0 && p.PID == pid }
 
+// Supersedes reports whether PM2 now runs a different shim than the one of
+// pid that was judged (the one that wrote a state file, say): what that shim
+// said is no longer the app's news.
+func (p *Process) Supersedes(pid int) bool { return p.Live() && p.PID != pid }
+
 // GaveUp reports whether PM2 holds the app without running it and without
 // a plan to: stopped or errored.
 func (p *Process) GaveUp() bool {
