@@ -55,7 +55,7 @@ fuzz-short:
 fuzz:
 	FUZZTIME=$${FUZZTIME:-2m} scripts/fuzz.sh
 
-# Every fault drill, FAULT_RUNS times, summarised as the README's Reliability table.
+# Every fault drill, FAULT_RUNS times, summarised as the table of docs/reliability.md#fault-drills.
 # (make test runs each drill once.)
 FAULT_RUNS ?= 3
 faults: provision
@@ -82,7 +82,7 @@ cross:
 demo:
 	scripts/demo.sh
 
-# Side-by-side measurements against the baseline tools (README "Benchmarks").
+# Side-by-side measurements against the baseline tools (docs/benchmarks.md).
 bench: provision provision-browser build
 	$(GO) run ./internal/testsupport/bench -root .
 

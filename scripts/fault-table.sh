@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Turn the FAULTROW lines of `go test -v -run TestFault` into the README's
-# Reliability table: one row per fault with its passing runs (a run that broke
+# Turn the FAULTROW lines of `go test -v -run TestFault` into the table of
+# docs/reliability.md#fault-drills: one row per fault with its passing runs (a run that broke
 # an invariant fails its test and is not counted but reported below the table)
 # and the median time to recover.
 set -euo pipefail
