@@ -38,6 +38,20 @@ func (f *Factory) services(args []string) []string {
 	return append(append([]string(nil), args...), f.Services...)
 }
 
+// selected is the services asked of p (default: all of them), each checked
+// to exist (an unknown one is a usage error naming it).
+func selected(p *profile.Profile, asked []string) ([]string, error) {
+	if len(asked) == 0 {
+		return p.Keys(), nil
+	}
+	for _, k := range asked {
+		if _, err := p.Service(k); err != nil {
+			return nil, err
+		}
+	}
+	return asked, nil
+}
+
 // NewFactory returns the production factory around io.
 func NewFactory(io *iostreams.IOStreams) *Factory {
 	return &Factory{IO: io, Getenv: os.Getenv, Environ: os.Environ, Cwd: os.Getwd,

@@ -35,15 +35,6 @@ service already healthy is left alone. On failure the shim's reason and exit cod
 are reported and the PM2 app is left stopped, not looping.`)
 }
 
-// NewCmdRestart restarts services gracefully through PM2 and waits until healthy.
-func NewCmdRestart(f *Factory, runF func(*StartOptions) error) *cobra.Command {
-	return newStartLike(f, runF, true, "restart [SERVICE...]",
-		"Restart services gracefully through PM2 and wait until they are healthy",
-		`Restart the services (default: all) through PM2: each shim stops its container
-with the service's grace period, a new shim starts it again; pm2dock waits until
-healthy and prints the new PM2 pid and the container's new start time.`)
-}
-
 func newStartLike(f *Factory, runF func(*StartOptions) error, restart bool, use, short, long string) *cobra.Command {
 	opts := &StartOptions{Restart: restart}
 	return &cobra.Command{
@@ -66,13 +57,9 @@ func prepare(ctx context.Context, f *Factory, keys []string, view bool) (*stack.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if len(keys) == 0 {
-		keys = p.Keys()
-	}
-	for _, k := range keys {
-		if _, err := p.Service(k); err != nil {
-			return nil, nil, nil, err
-		}
+	keys, err = selected(p, keys)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	cli, err := f.PM2(p.Dir)
 	if err != nil {
@@ -212,32 +199,4 @@ func portsOf(p *profile.Profile, key string) string {
 		return "-"
 	}
 	return strings.Join(out, ",")
-}
-
-// NewCmdStop stops services gracefully through PM2.
-func NewCmdStop(f *Factory, runF func([]string) error) *cobra.Command {
-	return &cobra.Command{
-		Use:   "stop [SERVICE...]",
-		Short: "Stop services gracefully through PM2",
-		Long: `Stop the services (default: all) through PM2, dependents first. Returns when
-each container has stopped (with its compose stop_grace_period). A container of a
-service left running without a shim is stopped too.`,
-		RunE: func(c *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(args)
-			}
-			st, keys, closeEngine, err := prepare(c.Context(), f, f.services(args), true)
-			if err != nil {
-				return err
-			}
-			defer closeEngine()
-			results, err := st.Stop(c.Context(), keys)
-			for _, r := range results {
-				if r.Err == nil {
-					fmt.Fprintf(f.IO.Out, "%s stopped (%s)\n", r.Key, r.Took.Round(10*time.Millisecond))
-				}
-			}
-			return summarize(f, results, err)
-		},
-	}
 }

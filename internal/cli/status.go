@@ -67,14 +67,9 @@ func viewTarget(ctx context.Context, f *Factory, asked []string) (*profile.Profi
 	if err != nil {
 		return nil, nil, err
 	}
-	keys := asked
-	if len(keys) == 0 {
-		keys = p.Keys()
-	}
-	for _, k := range keys {
-		if _, err := p.Service(k); err != nil {
-			return nil, nil, err
-		}
+	keys, err := selected(p, asked)
+	if err != nil {
+		return nil, nil, err
 	}
 	return p, keys, nil
 }
