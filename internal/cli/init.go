@@ -13,6 +13,7 @@ import (
 
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/render"
 	"github.com/pm2dock/pm2dock/internal/scaffold"
 )
 
@@ -163,7 +164,7 @@ func writeProfile(ctx context.Context, f *Factory, dir string, force bool) error
 	for i, s := range stack.Services {
 		keys[i] = s.Key
 	}
-	fmt.Fprintf(f.IO.Out, "wrote %s: %d %s (%s) from %s\n", displayPath(f, path), len(keys), plural(len(keys), "service", "services"),
+	fmt.Fprintf(f.IO.Out, "wrote %s: %d %s (%s) from %s\n", displayPath(f, path), len(keys), render.Plural(len(keys), "service", "services"),
 		strings.Join(keys, ", "), strings.Join(stack.Files, ", "))
 	return nil
 }
@@ -254,13 +255,6 @@ func displayPath(f *Factory, path string) string {
 		}
 	}
 	return path
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // nxProjectName is the name Nx gives the project of dir: the one its

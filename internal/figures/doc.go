@@ -6,8 +6,9 @@
 //
 // # Layout
 //
-// The history is a log store (package logstore) of its own, in the folder
-// _figures of the profile's logs.dir, beside the event journal's _events:
+// The history is a log store (package logstore) of its own, a
+// logstore.Facts as the event journal is, in the folder _figures of the
+// profile's logs.dir, beside the event journal's _events:
 //
 //	<logs.dir>/_figures/db/20261202T101018.123456789Z.jsonl
 //

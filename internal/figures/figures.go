@@ -3,20 +3,23 @@ package figures
 import (
 	"bytes"
 	"encoding/json"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/pm2dock/pm2dock/internal/logstore"
+	"github.com/pm2dock/pm2dock/internal/render"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
 // Folder is the history's folder inside a profile's logs.dir.
 const Folder = "_figures"
 
+// store is the history as the log store it is: points are its facts.
+var store = &logstore.Facts[Point]{Folder: Folder, Name: "figures history", SegmentSize: SegmentSize, Decode: fromRecord}
+
 // Dir is the history store of the log store at logsDir.
-func Dir(logsDir string) string { return filepath.Join(logsDir, Folder) }
+func Dir(logsDir string) string { return store.Dir(logsDir) }
 
 // Period is how many seconds of samples one point folds.
 const Period = 5 * time.Second
@@ -39,7 +42,7 @@ type Point struct {
 // history that cannot be written never stops the shim (logstore.Series).
 // Safe for concurrent use; a nil *Recorder records nothing.
 type Recorder struct {
-	s logstore.Series
+	s *logstore.Series
 
 	mu     sync.Mutex
 	cur    Point
@@ -50,8 +53,7 @@ type Recorder struct {
 // NewRecorder is the recorder of service in the log store at logsDir; report
 // is told each new failure and, with nil, the recovery.
 func NewRecorder(logsDir, service string, report func(error)) *Recorder {
-	return &Recorder{s: logstore.Series{Dir: Dir(logsDir), Service: service, Name: "figures history",
-		SegmentSize: SegmentSize, Report: report}}
+	return &Recorder{s: store.Series(logsDir, service, report)}
 }
 
 // Add folds one sample in; a sample of another container, or one a Period
@@ -90,29 +92,29 @@ func (r *Recorder) flush() {
 		return
 	}
 	p := r.cur
-	p.CPUPercent = round2(r.cpuSum / float64(p.Samples))
+	p.CPUPercent = render.Round2(r.cpuSum / float64(p.Samples))
 	r.cur, r.cpuSum = Point{}, 0
 	msg, _ := json.Marshal(p) // plain fields: cannot fail
 	r.s.Append(logstore.Record{TS: p.At.UTC(), Stream: logstore.StreamStdout, Level: logstore.LevelInfo, Msg: msg})
 }
 
-func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
-
 // Prune applies retention to the service's history (see logstore.Prune).
 func (r *Recorder) Prune(policy logstore.Policy, now time.Time) error {
-	if r == nil {
-		return nil
-	}
-	return r.s.Prune(policy, now)
+	return r.series().Prune(policy, now)
 }
 
 // Close stores the point so far and closes the history.
 func (r *Recorder) Close() error {
+	r.Flush()
+	return r.series().Close()
+}
+
+// series is r's series: nil, which stores nothing, for a nil r.
+func (r *Recorder) series() *logstore.Series {
 	if r == nil {
 		return nil
 	}
-	r.Flush()
-	return r.s.Close()
+	return r.s
 }
 
 // fromRecord reads a point back; false when the record holds none. The

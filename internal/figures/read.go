@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/pm2dock/pm2dock/internal/logstore"
+	"github.com/pm2dock/pm2dock/internal/render"
 )
 
 // Read returns service's points in [since, until), oldest first, the first
@@ -13,13 +14,11 @@ import (
 // the mean weighted by samples, memory the peak, the time and container of
 // its last point): a day is 17 280 points, a graph a few hundred pixels.
 func Read(logsDir, service string, since, until time.Time, buckets int) ([]Point, error) {
-	it := logstore.Query(Dir(logsDir), logstore.QueryOptions{Services: []string{service}, Since: since, Until: until})
+	it := store.Query(logsDir, logstore.QueryOptions{Services: []string{service}, Since: since, Until: until})
 	defer it.Close()
 	var pts []Point
 	for it.Next() {
-		if p, ok := fromRecord(it.Record()); ok {
-			pts = append(pts, p)
-		}
+		pts = append(pts, it.Fact())
 	}
 	if err := it.Err(); err != nil {
 		return nil, err
@@ -43,7 +42,7 @@ func fold(pts []Point, since time.Time, width time.Duration) []Point {
 		if b != bucket || len(out) == 0 {
 			if len(out) > 0 {
 				last := &out[len(out)-1]
-				last.CPUPercent = round2(cpu / float64(last.Samples))
+				last.CPUPercent = render.Round2(cpu / float64(last.Samples))
 			}
 			bucket, cpu = b, 0
 			out = append(out, Point{})
@@ -56,42 +55,22 @@ func fold(pts []Point, since time.Time, width time.Duration) []Point {
 	}
 	if len(out) > 0 {
 		last := &out[len(out)-1]
-		last.CPUPercent = round2(cpu / float64(last.Samples))
+		last.CPUPercent = render.Round2(cpu / float64(last.Samples))
 	}
 	return out
 }
 
-// Iterator yields points in time order; see logstore.Iterator.
+// Iterator yields points in time order, skipping records that hold none
+// (see logstore.FactIterator: Next, Service, Err, Close).
 type Iterator struct {
-	it  logstore.Iterator
-	cur Point
+	*logstore.FactIterator[Point]
 }
 
 // Follow yields the points of services stored at or after since, and keeps
 // yielding new ones until ctx ends, looking each poll (0: 200 ms).
 func Follow(ctx context.Context, logsDir string, services []string, since time.Time, poll time.Duration) *Iterator {
-	return &Iterator{it: logstore.Follow(ctx, Dir(logsDir), logstore.QueryOptions{Services: services, Since: since, PollInterval: poll})}
-}
-
-// Next advances to the next point, skipping records that hold none.
-func (i *Iterator) Next() bool {
-	for i.it.Next() {
-		if p, ok := fromRecord(i.it.Record()); ok {
-			i.cur = p
-			return true
-		}
-	}
-	return false
+	return &Iterator{store.Follow(ctx, logsDir, logstore.QueryOptions{Services: services, Since: since, PollInterval: poll})}
 }
 
 // Point is the current point.
-func (i *Iterator) Point() Point { return i.cur }
-
-// Service is the current point's service.
-func (i *Iterator) Service() string { return i.it.Record().Service }
-
-// Err is the error that ended the iteration, if any.
-func (i *Iterator) Err() error { return i.it.Err() }
-
-// Close releases the open files.
-func (i *Iterator) Close() error { return i.it.Close() }
+func (i *Iterator) Point() Point { return i.Fact() }

@@ -7,8 +7,9 @@
 //
 // # Layout
 //
-// The journal is a log store (package logstore) of its own, in the folder
-// _events of the profile's logs.dir:
+// The journal is a log store (package logstore) of its own, a
+// logstore.Facts as the figures history is, in the folder _events of the
+// profile's logs.dir:
 //
 //	<logs.dir>/_events/db/20261202T101018.123456789Z.jsonl
 //

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -14,8 +13,11 @@ import (
 // Folder is the journal's folder inside a profile's logs.dir.
 const Folder = "_events"
 
+// store is the journal as the log store it is: events are its facts.
+var store = &logstore.Facts[Event]{Folder: Folder, Name: "event journal", SegmentSize: SegmentSize, Decode: fromRecord}
+
 // Dir is the journal store of the log store at logsDir.
-func Dir(logsDir string) string { return filepath.Join(logsDir, Folder) }
+func Dir(logsDir string) string { return store.Dir(logsDir) }
 
 // Kind is what happened.
 type Kind string

@@ -17,14 +17,13 @@ const SegmentSize = 4 << 20
 // error once, keeps trying on later events, and reports the recovery (see
 // logstore.Series). Safe for concurrent use; a nil *Writer records nothing.
 type Writer struct {
-	s logstore.Series
+	s *logstore.Series
 }
 
 // NewWriter is the journal writer of service in the log store at logsDir;
 // report is told each new failure and, with nil, the recovery.
 func NewWriter(logsDir, service string, report func(error)) *Writer {
-	return &Writer{s: logstore.Series{Dir: Dir(logsDir), Service: service, Name: "event journal",
-		SegmentSize: SegmentSize, Report: report}}
+	return &Writer{s: store.Series(logsDir, service, report)}
 }
 
 // Record stores e (its Service is the writer's) and makes it visible to
@@ -37,7 +36,7 @@ func (j *Writer) Record(e Event) {
 	rec, err := e.record()
 	if err != nil {
 		if j.s.Report != nil {
-			j.s.Report(fmt.Errorf("event journal: %w", err))
+			j.s.Report(fmt.Errorf("%s: %w", store.Name, err))
 		}
 		return
 	}
@@ -46,16 +45,16 @@ func (j *Writer) Record(e Event) {
 
 // Prune applies retention to the service's journal (see logstore.Prune).
 func (j *Writer) Prune(policy logstore.Policy, now time.Time) error {
-	if j == nil {
-		return nil
-	}
-	return j.s.Prune(policy, now)
+	return j.series().Prune(policy, now)
 }
 
 // Close flushes and closes the journal.
-func (j *Writer) Close() error {
+func (j *Writer) Close() error { return j.series().Close() }
+
+// series is j's series: nil, which stores nothing, for a nil j.
+func (j *Writer) series() *logstore.Series {
 	if j == nil {
 		return nil
 	}
-	return j.s.Close()
+	return j.s
 }

@@ -94,6 +94,15 @@
 // default) without one, and, at its end, the folder for a newer segment,
 // which it moves to after reading the current one to its end once more.
 //
+// # Stores of facts
+//
+// The event journal (_events) and the figures history (_figures) are log
+// stores of their own in logs.dir whose records hold facts rather than a
+// container's lines: the same format, with a fact's JSON object in msg.
+// Facts describes such a store; its Series writes a service's facts one
+// record at a time, each flushed at once, and its iterators decode each
+// record and skip those that hold no fact, like torn lines.
+//
 // # Retention
 //
 // Plan (pure) and Prune apply logs.max_age and logs.max_size per service to

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/render"
 )
 
 // MissingEnv returns a usage error naming the require_env variables of s that
@@ -26,15 +27,8 @@ func (p *Profile) MissingEnv(s *Service) error {
 		return nil
 	}
 	return exitcode.New(exitcode.Usage,
-		fmt.Errorf("%s %s not set (required by service %s)", strings.Join(missing, ", "), plural(len(missing), "is", "are"), s.Key),
+		fmt.Errorf("%s %s not set (required by service %s)", strings.Join(missing, ", "), render.Plural(len(missing), "is", "are"), s.Key),
 		fmt.Sprintf("export it in the shell that runs pm2dock, or put it in the compose .env file of %s", p.Dir))
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // ReferencedVars names the variables the compose project reads from the

@@ -1,7 +1,8 @@
 // Package render is how pm2dock writes the small things it shows in many
 // places — aligned tables, container ids, published ports, relative times and
-// durations — so that `start`, `status`, `doctor`, the shim's lines and `init`
-// show each the same way.
+// durations, sizes and CPU figures, counted words — so that `start`, `status`,
+// `doctor`, the shim's lines and figures, the figures history and `init` show
+// each the same way.
 package render
 
 import (
@@ -82,4 +83,16 @@ func Memory(used, limit int64, sep string) string {
 		return Bytes(used) + sep + Bytes(limit)
 	}
 	return Bytes(used)
+}
+
+// Round2 is a CPU figure as pm2dock stores it (the state file's figures, the
+// figures history): rounded to two decimals, halves up.
+func Round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
+
+// Plural is one for a count of 1, else many: "1 service", "2 services".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

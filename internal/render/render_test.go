@@ -43,3 +43,14 @@ func TestBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestRound2AndPlural(t *testing.T) {
+	for in, want := range map[float64]float64{0: 0, 12.344: 12.34, 12.346: 12.35, 99.999: 100} {
+		if got := Round2(in); got != want {
+			t.Errorf("Round2(%v) = %v, want %v", in, got, want)
+		}
+	}
+	if Plural(1, "is", "are") != "is" || Plural(0, "is", "are") != "are" || Plural(2, "service", "services") != "services" {
+		t.Error("Plural")
+	}
+}

@@ -68,7 +68,7 @@ func (s *Shim) followStats(ctx context.Context, id string, limit int64) {
 		if !ok {
 			continue
 		}
-		f := &state.Stats{At: s.Now().UTC(), Container: id, CPUPercent: round2(cpu), MemBytes: int64(mem), MemLimitBytes: limit}
+		f := &state.Stats{At: s.Now().UTC(), Container: id, CPUPercent: render.Round2(cpu), MemBytes: int64(mem), MemLimitBytes: limit}
 		s.figures.Store(f)
 		s.History.Add(*f)
 		raw, _ := json.Marshal(f)
@@ -78,8 +78,6 @@ func (s *Shim) followStats(ctx context.Context, id string, limit int64) {
 		}
 	}
 }
-
-func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
 
 // publishMetrics sends the container's figures to PM2 as custom metrics, so
 // `pm2 show` and `pm2 monit` show the container, not the shim. Called from
