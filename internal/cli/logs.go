@@ -6,16 +6,15 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/logstore"
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/render"
 	"github.com/pm2dock/pm2dock/internal/when"
 )
 
@@ -103,13 +102,14 @@ func logsRun(ctx context.Context, f *Factory, opts *LogsOptions) error {
 	w := bufio.NewWriterSize(f.IO.Out, 64<<10)
 	defer w.Flush()
 	var buf []byte
-	var st stamper
+	var st render.Stamper
 	for it.Next() {
 		buf = buf[:0]
 		if opts.JSON {
 			buf = it.Record().AppendJSON(buf)
 		} else {
-			buf = appendText(buf, &st, it.Record())
+			r := it.Record()
+			buf = render.AppendLogLine(buf, &st, render.LogLine{TS: r.TS, Service: r.Service, Stream: r.Stream, Level: r.Level.String(), Msg: r.Msg})
 		}
 		buf = append(buf, '\n')
 		if _, err := w.Write(buf); err != nil {
@@ -178,80 +178,4 @@ func storeTarget(f *Factory, asked []string, store func(*profile.Stores) string,
 		}
 	}
 	return p, asked, nil
-}
-
-// appendText formats the text line of docs/contracts.md#log-records; invalid UTF-8 and control bytes
-// are escaped so a terminal shows exactly what was stored.
-func appendText(b []byte, st *stamper, r logstore.Record) []byte {
-	b = st.append(b, r.TS)
-	b = append(b, ' ')
-	b = append(b, r.Service...)
-	b = append(b, ' ')
-	b = append(b, r.Stream...)
-	b = append(b, ' ')
-	b = append(b, upper(r.Level.String())...)
-	b = append(b, ' ')
-	if printable(r.Msg) {
-		return append(b, r.Msg...)
-	}
-	for m := r.Msg; len(m) > 0; {
-		c, size := utf8.DecodeRune(m)
-		switch {
-		case c == utf8.RuneError && size <= 1, c < 0x20 && c != '\t', c == 0x7f:
-			b = append(b, `\x`...)
-			b = append(b, hex2(m[0])...)
-		default:
-			b = append(b, m[:size]...)
-		}
-		m = m[size:]
-	}
-	return b
-}
-
-// stamper writes record times as 2006-01-02T15:04:05.000Z (UTC), formatting
-// the date and clock once per second: records come in time order, and the
-// general formatter was a third of the cost of printing a window.
-type stamper struct {
-	sec    int64
-	prefix []byte // "2006-01-02T15:04:05." of sec
-}
-
-func (s *stamper) append(b []byte, t time.Time) []byte {
-	t = t.UTC()
-	if sec := t.Unix(); sec != s.sec || s.prefix == nil {
-		s.sec = sec
-		s.prefix = t.AppendFormat(s.prefix[:0], "2006-01-02T15:04:05.")
-	}
-	ms := t.Nanosecond() / 1e6
-	b = append(b, s.prefix...)
-	return append(b, byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
-}
-
-// printable reports whether msg is plain printable ASCII (the common case),
-// which needs no escaping.
-func printable(msg []byte) bool {
-	for _, c := range msg {
-		if c < 0x20 && c != '\t' || c >= 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-func hex2(c byte) string {
-	s := strconv.FormatUint(uint64(c), 16)
-	if len(s) == 1 {
-		return "0" + s
-	}
-	return s
-}
-
-func upper(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'a' <= c && c <= 'z' {
-			b[i] = c - 32
-		}
-	}
-	return string(b)
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/render"
 )
 
 // Runner runs compose commands for one profile.
@@ -32,7 +33,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("docker %s: %v: %s", strings.Join(e.Args, " "), e.Err, LastLines(e.Output, 6))
+	return fmt.Sprintf("docker %s: %v: %s", strings.Join(e.Args, " "), e.Err, render.LastLines(e.Output, 6))
 }
 
 // PluginMissing reports whether the docker CLI ran without a compose plugin:
@@ -135,18 +136,4 @@ func (r *Runner) exec(ctx context.Context, args []string) (string, error) {
 		return out.String(), &Error{Args: args, Err: err, Output: out.String()}
 	}
 	return out.String(), nil
-}
-
-// LastLines returns the last n non-empty lines of s joined by " | ".
-func LastLines(s string, n int) string {
-	var lines []string
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			lines = append(lines, l)
-		}
-	}
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, " | ")
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
+	"github.com/pm2dock/pm2dock/internal/render"
 )
 
 // CLI runs the pm2 command line: every change to PM2 goes through it (never a
@@ -40,7 +41,7 @@ func (c *CLI) Run(ctx context.Context, args ...string) (string, error) {
 		}
 		msg := strings.TrimSpace(stderr.String() + "\n" + stdout.String())
 		return stdout.String(), exitcode.New(exitcode.PM2Missing,
-			fmt.Errorf("pm2 %s: %v: %s", strings.Join(args, " "), err, lastLines(msg, 5)),
+			fmt.Errorf("pm2 %s: %v: %s", strings.Join(args, " "), err, render.LastLines(msg, 5)),
 			"check that PM2 works: `"+c.Bin.Path+" ping`")
 	}
 	return stdout.String(), nil
@@ -110,12 +111,4 @@ func Namesake(procs []rpc.Process, ns, name string) *rpc.Process {
 
 func notFound(err error) bool {
 	return strings.Contains(err.Error(), "not found") || strings.Contains(err.Error(), "Process or Namespace")
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, " | ")
 }

@@ -27,7 +27,7 @@ func decodeFile(path string, data []byte) (*rawFile, map[string]int, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(raw); err != nil && !errors.Is(err, io.EOF) {
-		return nil, nil, usage(yamlError(path, err), "see the profile format in `pm2dock init --help` or the README")
+		return nil, nil, usage(yamlError(path, err), "see the profile format in `pm2dock init --help` or docs/contracts.md#profile")
 	}
 	var root yaml.Node
 	lines := map[string]int{}

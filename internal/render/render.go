@@ -1,14 +1,16 @@
 // Package render is how pm2dock writes the small things it shows in many
 // places — aligned tables, container ids, published ports, relative times and
-// durations, sizes and CPU figures, counted words — so that `start`, `status`,
-// `doctor`, the shim's lines and figures, the figures history and `init` show
-// each the same way.
+// durations, sizes and CPU figures, counted words, stored log lines
+// (logline.go), a command's last lines in an error — so that `start`,
+// `status`, `logs`, `doctor`, the shim's lines and figures, the figures
+// history and `init` show each the same way.
 package render
 
 import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -95,4 +97,20 @@ func Plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// LastLines returns the last n non-empty lines of s (a command's output),
+// each trimmed, joined by " | ": an error's one-line account of what a
+// command printed.
+func LastLines(s string, n int) string {
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/ports"
+	"github.com/pm2dock/pm2dock/internal/render"
 )
 
 // preflight checks, in order, required env (2), the image (3) and the
@@ -76,7 +77,7 @@ func (s *Shim) ensureImage(ctx context.Context) error {
 			if ce.PluginMissing() {
 				return composeMissing(err)
 			}
-			msg = compose.LastLines(ce.Output, 4)
+			msg = render.LastLines(ce.Output, 4)
 		}
 		return imageErr(fmt.Errorf("pull of image %s failed: %s", img, msg),
 			"check the image name and tag, the registry and `docker login`; with no registry, build the image and set pull: never")
@@ -114,7 +115,7 @@ func (s *Shim) upError(ctx context.Context, err error) error {
 			} else {
 				h = ports.DescribeOnEngine(ctx, b, engine.PortFinder{E: s.Engine}, ep.Host)
 			}
-			return portErr(s.Service.Key, &ports.ConflictError{Binding: b, Holder: h, Err: errors.New(compose.LastLines(ce.Output, 1))})
+			return portErr(s.Service.Key, &ports.ConflictError{Binding: b, Holder: h, Err: errors.New(render.LastLines(ce.Output, 1))})
 		}
 		if strings.Contains(ce.Output, "Cannot connect to the Docker daemon") {
 			return engine.Unreachable(s.Engine.Endpoint.Host, err)

@@ -116,7 +116,7 @@ func (s *Shim) Run(ctx context.Context) error {
 			fmt.Fprintf(s.Stderr, "[pm2dock] %s: %v\n", s.Service.Key, err)
 			reason := fmt.Sprintf("not started: %v", err)
 			if ce := (*compose.Error)(nil); errors.As(err, &ce) { // what compose said, not its command line
-				reason = fmt.Sprintf("not started: docker compose up %s failed: %s", s.Service.Compose, compose.LastLines(ce.Output, 3))
+				reason = fmt.Sprintf("not started: docker compose up %s failed: %s", s.Service.Compose, render.LastLines(ce.Output, 3))
 			}
 			return s.failed(state.Failure{At: s.Now().UTC(), ExitCode: -1, Error: err.Error(), Reason: reason}, journal.ByEngine)
 		}

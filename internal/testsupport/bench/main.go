@@ -1,5 +1,5 @@
 // Command bench measures pm2dock against the baseline a team uses today, side by
-// side in one run on this machine (README "Benchmarks"), and prints one table of ratios.
+// side in one run on this machine (docs/benchmarks.md), and prints one table of ratios.
 // `make bench` runs it after provisioning; absolute times are context only.
 //
 //	start→healthy   pm2dock start SVC        vs docker compose up -d --wait SVC
