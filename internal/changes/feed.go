@@ -19,6 +19,7 @@ import (
 
 	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/service"
 )
 
 // Kind says where a change came from; kinds combine as bits.
@@ -55,7 +56,7 @@ type Listener struct {
 func (l *Listener) Take() Kind { return Kind(l.pending.Swap(0)) }
 
 // Watch watches keys of src until ctx ends.
-func Watch(ctx context.Context, src Sources, keys []string) *Feed {
+func Watch(ctx context.Context, src Sources, keys []service.Key) *Feed {
 	f := &Feed{}
 	if src.PM2Home != "" {
 		go watchPM2(ctx, src, keys, f.signal)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
+	"github.com/pm2dock/pm2dock/internal/service"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
@@ -27,7 +28,7 @@ var (
 	Poll       = 200 * time.Millisecond
 )
 
-func watchPM2(ctx context.Context, src Sources, keys []string, signal func(Kind)) {
+func watchPM2(ctx context.Context, src Sources, keys []service.Key, signal func(Kind)) {
 	for first := true; ctx.Err() == nil; first = false {
 		events, err := rpc.Subscribe(ctx, src.PM2Home)
 		if err == nil {
@@ -44,7 +45,7 @@ func watchPM2(ctx context.Context, src Sources, keys []string, signal func(Kind)
 				}
 				var pe rpc.ProcessEvent
 				json.Unmarshal(ev.Data, &pe) // a field of another type spoils only that field
-				if pe.Process.Name != "" && pe.Process.Namespace == src.Profile.Namespace && slices.Contains(keys, pe.Process.Name) {
+				if pe.Process.Name != "" && pe.Process.Namespace == src.Profile.Namespace && slices.Contains(keys, service.Key(pe.Process.Name)) {
 					signal(PM2)
 				}
 			}
@@ -64,7 +65,7 @@ var engineActions = []string{"create", "start", "restart", "die", "kill", "stop"
 // watchEngine signals on the engine's events for the containers of keys'
 // compose services (engineActions; an engine that ignores the filter still has
 // its exec_* events skipped here: a health change has its own event).
-func watchEngine(ctx context.Context, src Sources, keys []string, signal func(Kind)) {
+func watchEngine(ctx context.Context, src Sources, keys []service.Key, signal func(Kind)) {
 	services := map[string]bool{}
 	for _, k := range keys {
 		if svc, err := src.Profile.Service(k); err == nil {
@@ -102,7 +103,7 @@ func watchEngine(ctx context.Context, src Sources, keys []string, signal func(Ki
 // cannot be watched: not there yet, or no notifications on this file system).
 type stateWatch struct {
 	dir      state.Dir
-	keys     []string
+	keys     []service.Key
 	names    map[string]bool // the state files' base names
 	w        *fsnotify.Watcher
 	watching bool
@@ -112,7 +113,7 @@ type stateWatch struct {
 // watchStateFiles watches the folder and takes its first look before it
 // returns, so a state written once Watch has returned is never missed; the
 // watch then runs until ctx ends.
-func watchStateFiles(ctx context.Context, dir state.Dir, keys []string, signal func(Kind)) {
+func watchStateFiles(ctx context.Context, dir state.Dir, keys []service.Key, signal func(Kind)) {
 	sw := &stateWatch{dir: dir, keys: keys, names: map[string]bool{}}
 	for _, k := range keys {
 		sw.names[filepath.Base(dir.State(k))] = true

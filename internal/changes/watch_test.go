@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/service"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
@@ -49,7 +50,7 @@ func TestStateFileWritesAreSignalled(t *testing.T) {
 		}
 		src := Sources{Profile: &profile.Profile{StateDir: dir, Namespace: "n"}, PM2Home: filepath.Join(root, "no-pm2")}
 		ctx, cancel := context.WithCancel(context.Background())
-		feed := Watch(ctx, src, []string{"db"})
+		feed := Watch(ctx, src, []service.Key{"db"})
 		l, other := feed.Listen(), feed.Listen()
 		quiet(t, l, "before anything changed")
 		if err := dir.Write(&state.File{Service: "db", Phase: state.Ready}); err != nil {
@@ -99,7 +100,7 @@ func TestAWriteRightAfterWatchIsSignalled(t *testing.T) {
 	for i := 0; i < 50; i++ {
 		dir := state.Dir(t.TempDir())
 		ctx, cancel := context.WithCancel(context.Background())
-		feed := Watch(ctx, Sources{Profile: &profile.Profile{StateDir: dir, Namespace: "n"}}, []string{"db"})
+		feed := Watch(ctx, Sources{Profile: &profile.Profile{StateDir: dir, Namespace: "n"}}, []service.Key{"db"})
 		l := feed.Listen()
 		if err := dir.Write(&state.File{Service: "db", Phase: state.Ready}); err != nil {
 			t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/ecosystem"
 	"github.com/pm2dock/pm2dock/internal/handoff"
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/service"
 )
 
 // EcosystemOptions are the inputs of `pm2dock ecosystem`.
@@ -71,7 +72,7 @@ func ecosystemRun(ctx context.Context, f *Factory, opts *EcosystemOptions) error
 	return enc.Encode(eco)
 }
 
-func buildEcosystem(f *Factory, p *profile.Profile, keys []string) (*ecosystem.File, error) {
+func buildEcosystem(f *Factory, p *profile.Profile, keys []service.Key) (*ecosystem.File, error) {
 	bin, err := f.Executable()
 	if err != nil {
 		return nil, err

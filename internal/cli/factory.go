@@ -12,6 +12,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/iostreams"
 	"github.com/pm2dock/pm2dock/internal/pm2"
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/service"
 )
 
 // Factory holds what commands need, as functions called when a command needs
@@ -40,16 +41,17 @@ func (f *Factory) services(args []string) []string {
 
 // selected is the services asked of p (default: all of them), each checked
 // to exist (an unknown one is a usage error naming it).
-func selected(p *profile.Profile, asked []string) ([]string, error) {
+func selected(p *profile.Profile, asked []string) ([]service.Key, error) {
 	if len(asked) == 0 {
 		return p.Keys(), nil
 	}
-	for _, k := range asked {
+	keys := service.Keys(asked)
+	for _, k := range keys {
 		if _, err := p.Service(k); err != nil {
 			return nil, err
 		}
 	}
-	return asked, nil
+	return keys, nil
 }
 
 // NewFactory returns the production factory around io.

@@ -43,7 +43,7 @@ is never removed. The event journal (_events/) and the figures history
 			n := 0
 			for _, store := range []struct{ dir, prefix string }{{p.Logs.Dir, ""}, {journal.Dir(p.Logs.Dir), journal.Folder + "/"}, {figures.Dir(p.Logs.Dir), figures.Folder + "/"}} {
 				for _, k := range p.Keys() {
-					removed, reasons, err := logstore.Prune(store.dir, k, policy, f.Now(), opts.DryRun)
+					removed, reasons, err := logstore.Prune(store.dir, k.String(), policy, f.Now(), opts.DryRun)
 					if err != nil {
 						return fmt.Errorf("prune %s%s: %w", store.prefix, k, err)
 					}

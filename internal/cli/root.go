@@ -17,6 +17,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/iostreams"
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/service"
 )
 
 // Main runs pm2dock with args and returns its exit code.
@@ -112,7 +113,7 @@ func (f *Factory) completeServices(c *cobra.Command, args []string, _ string) ([
 	}
 	if keys == nil {
 		if p, err := f.ProfileView(c.Context()); err == nil {
-			keys = p.Keys()
+			keys = service.Strings(p.Keys())
 		}
 	}
 	var out []cobra.Completion

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pm2dock/pm2dock/internal/alert"
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/service"
 	"github.com/pm2dock/pm2dock/internal/shim"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
@@ -50,7 +51,7 @@ func runRun(ctx context.Context, f *Factory, opts *RunOptions) error {
 	signal.Ignore(syscall.SIGPIPE)
 	channel := shim.OpenPM2Channel() // before f.Environ() copies the environment
 	s, cleanup, err := shim.New(ctx, shim.Config{
-		Service: opts.Service, StateDir: state.Dir(opts.StateDir), Environ: f.Environ(),
+		Service: service.Key(opts.Service), StateDir: state.Dir(opts.StateDir), Environ: f.Environ(),
 		Profile: f.Profile, Engine: f.Engine,
 		Alert:  func(p *profile.Profile) func(alert.Alert) { return alertHook(f, p) },
 		Stdout: f.IO.Out, Stderr: f.IO.ErrOut, Now: f.Now, PM2: channel,

@@ -14,6 +14,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/pm2"
 	"github.com/pm2dock/pm2dock/internal/profile"
 	"github.com/pm2dock/pm2dock/internal/render"
+	"github.com/pm2dock/pm2dock/internal/service"
 	"github.com/pm2dock/pm2dock/internal/stack"
 	"github.com/pm2dock/pm2dock/internal/verdict"
 )
@@ -52,12 +53,12 @@ func newStartLike(f *Factory, runF func(*StartOptions) error, restart bool, use,
 // prepare loads the profile and everything start, stop and restart share.
 // stop loads it as a view (see profile.Options.View): a stack must stay
 // stoppable while its compose file is mid-edit.
-func prepare(ctx context.Context, f *Factory, keys []string, view bool) (*stack.Stack, []string, func(), error) {
+func prepare(ctx context.Context, f *Factory, asked []string, view bool) (*stack.Stack, []service.Key, func(), error) {
 	p, err := f.loadProfile(ctx, view)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	keys, err = selected(p, keys)
+	keys, err := selected(p, asked)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -77,7 +78,7 @@ func prepare(ctx context.Context, f *Factory, keys []string, view bool) (*stack.
 	// The shims PM2 starts keep this engine whatever happens to the shell's
 	// choice later (`docker context use`): PM2 keeps an app's environment.
 	cli.Env = e.Endpoint.Environ(cli.Env)
-	progress := func(key, msg string) { fmt.Fprintf(f.IO.ErrOut, "%s: %s\n", key, msg) }
+	progress := func(key service.Key, msg string) { fmt.Fprintf(f.IO.ErrOut, "%s: %s\n", key, msg) }
 	st := &stack.Stack{Profile: p, PM2: &pm2.Driver{CLI: cli, Home: pm2.Home(f.Getenv)}, Engine: e,
 		Ecosystem: ecosystem.Path(p), Now: f.Now, Progress: progress}
 	return st, keys, func() { e.Close() }, nil
@@ -107,7 +108,7 @@ func startRun(ctx context.Context, f *Factory, opts *StartOptions) error {
 			}
 		}
 	}
-	force := map[string]bool{}
+	force := map[service.Key]bool{}
 	if opts.Restart {
 		for _, k := range keys {
 			force[k] = true
@@ -183,7 +184,7 @@ func stateWord(r stack.Result) string {
 
 // portsOf is what the compose file publishes, for a service whose shim
 // recorded no container.
-func portsOf(p *profile.Profile, key string) string {
+func portsOf(p *profile.Profile, key service.Key) string {
 	s, err := p.Service(key)
 	if err != nil {
 		return "-"

@@ -13,6 +13,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/journal"
 	"github.com/pm2dock/pm2dock/internal/pm2"
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/service"
 	"github.com/pm2dock/pm2dock/internal/state"
 	"github.com/pm2dock/pm2dock/internal/status"
 )
@@ -62,7 +63,7 @@ PM2 does not (what is known is still printed).`,
 
 // viewTarget loads the profile as a view (status, wait) and the services
 // asked (default: all), each checked to exist.
-func viewTarget(ctx context.Context, f *Factory, asked []string) (*profile.Profile, []string, error) {
+func viewTarget(ctx context.Context, f *Factory, asked []string) (*profile.Profile, []service.Key, error) {
 	p, err := f.ProfileView(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -148,11 +149,11 @@ const lastEvents = 10
 
 // renderLastEvents prints, with -v and not --json, the last events of the
 // services from their journals (docs/contracts.md#event-journal).
-func renderLastEvents(f *Factory, opts *StatusOptions, logsDir string, keys []string) error {
+func renderLastEvents(f *Factory, opts *StatusOptions, logsDir string, keys []service.Key) error {
 	if !opts.Verbose || opts.JSON {
 		return nil
 	}
-	evs, err := journal.Last(logsDir, keys, lastEvents)
+	evs, err := journal.Last(logsDir, service.Strings(keys), lastEvents)
 	if err != nil {
 		fmt.Fprintf(f.IO.ErrOut, "event journal: %v\n", err)
 		return nil
@@ -180,7 +181,7 @@ func statusErr(rep status.Report, check bool) error {
 	var bad []string
 	for _, r := range rep.Rows {
 		if !r.Verdict.Ready() {
-			bad = append(bad, r.Name+" is "+string(r.State))
+			bad = append(bad, r.Name.String()+" is "+string(r.State))
 		}
 	}
 	if len(bad) > 0 {
@@ -192,7 +193,7 @@ func statusErr(rep status.Report, check bool) error {
 // warnOtherEngine says, on stderr, when shims of keys talk to another engine
 // than the one this command resolved: what follows is that other engine's
 // view, and the services would look gone.
-func warnOtherEngine(f *Factory, p *profile.Profile, keys []string, ep endpoint.Endpoint) {
+func warnOtherEngine(f *Factory, p *profile.Profile, keys []service.Key, ep endpoint.Endpoint) {
 	byEngine := map[string][]string{}
 	var engines []string
 	for _, k := range keys {
@@ -207,7 +208,7 @@ func warnOtherEngine(f *Factory, p *profile.Profile, keys []string, ep endpoint.
 		if byEngine[st.Engine] == nil {
 			engines = append(engines, st.Engine)
 		}
-		byEngine[st.Engine] = append(byEngine[st.Engine], k)
+		byEngine[st.Engine] = append(byEngine[st.Engine], k.String())
 	}
 	for _, host := range engines {
 		fmt.Fprintf(f.IO.ErrOut, "pm2dock: warning: the shims of %s talk to the engine at %s, but this command asked %s; what follows is that engine's view\n"+

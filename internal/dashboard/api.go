@@ -13,6 +13,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/figures"
 	"github.com/pm2dock/pm2dock/internal/journal"
 	"github.com/pm2dock/pm2dock/internal/logstore"
+	"github.com/pm2dock/pm2dock/internal/service"
 	"github.com/pm2dock/pm2dock/internal/when"
 )
 
@@ -45,14 +46,14 @@ func (s *Server) window(q url.Values) (since, until time.Time, err error) {
 func (s *Server) services(q url.Values) ([]string, error) {
 	v := q.Get("service")
 	if v == "" {
-		return s.cfg.Keys, nil
+		return service.Strings(s.cfg.Keys), nil
 	}
 	for _, k := range s.cfg.Keys {
-		if k == v {
+		if k.String() == v {
 			return []string{v}, nil
 		}
 	}
-	return nil, fmt.Errorf("service %q: not one of %s", v, strings.Join(s.cfg.Keys, ", "))
+	return nil, fmt.Errorf("service %q: not one of %s", v, strings.Join(service.Strings(s.cfg.Keys), ", "))
 }
 
 func badRequest(w http.ResponseWriter, err error) { refuse(w, http.StatusBadRequest, err.Error()) }
@@ -171,7 +172,7 @@ func (s *Server) apiFigures(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiLogs(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if q.Get("service") == "" {
-		badRequest(w, fmt.Errorf("service: name one of %s", strings.Join(s.cfg.Keys, ", ")))
+		badRequest(w, fmt.Errorf("service: name one of %s", strings.Join(service.Strings(s.cfg.Keys), ", ")))
 		return
 	}
 	pa, ok := s.params(w, q, 0)

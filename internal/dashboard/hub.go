@@ -13,6 +13,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/figures"
 	"github.com/pm2dock/pm2dock/internal/journal"
 	"github.com/pm2dock/pm2dock/internal/logstore"
+	"github.com/pm2dock/pm2dock/internal/service"
 	"github.com/pm2dock/pm2dock/internal/status"
 )
 
@@ -139,13 +140,13 @@ const (
 func (h *hub) follow(ctx context.Context, since time.Time) {
 	dir := h.cfg.Status.Profile.Logs.Dir
 	go func() {
-		it := journal.Follow(ctx, dir, journal.Window{Services: h.cfg.Keys, Since: since, Poll: eventsPoll})
+		it := journal.Follow(ctx, dir, journal.Window{Services: service.Strings(h.cfg.Keys), Since: since, Poll: eventsPoll})
 		defer it.Close()
 		for it.Next() {
 			h.broadcast(message{"event", compactJSON(it.Event())}, nil)
 		}
 	}()
-	it := figures.Follow(ctx, dir, h.cfg.Keys, since, figuresPoll)
+	it := figures.Follow(ctx, dir, service.Strings(h.cfg.Keys), since, figuresPoll)
 	defer it.Close()
 	for it.Next() {
 		h.broadcast(message{"figure", compactJSON(struct {
@@ -213,7 +214,7 @@ func (h *hub) logFollowLocked() {
 }
 
 func (h *hub) followLogs(ctx context.Context, since time.Time) {
-	it := logstore.Follow(ctx, h.cfg.Status.Profile.Logs.Dir, logstore.QueryOptions{Services: h.cfg.Keys, Since: since})
+	it := logstore.Follow(ctx, h.cfg.Status.Profile.Logs.Dir, logstore.QueryOptions{Services: service.Strings(h.cfg.Keys), Since: since})
 	defer it.Close()
 	var buf []byte
 	for it.Next() {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/pm2dock/pm2dock/internal/service"
 	"github.com/pm2dock/pm2dock/internal/status"
 )
 
@@ -28,7 +29,7 @@ const (
 // Config is what a dashboard shows.
 type Config struct {
 	Status    status.Sources // without Engine: Run connects it, and again while it is down
-	Keys      []string       // the services shown, in profile order
+	Keys      []service.Key  // the services shown, in profile order
 	EngineErr error          // why the engine did not answer at the start, if it did not
 	Token     string         // "" : NewToken
 	Interval  time.Duration  // the status is collected at least this often (0: 10 s)
@@ -115,7 +116,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	var buf bytes.Buffer
 	data := struct {
 		Token, Title string
-		Services     []string
+		Services     []service.Key
 	}{s.cfg.Token, s.cfg.Status.Profile.Dir, s.cfg.Keys}
 	if err := s.page.Execute(&buf, data); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)

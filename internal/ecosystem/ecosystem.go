@@ -35,6 +35,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/pm2file"
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/service"
 )
 
 // File is an ecosystem file as `pm2 start` reads it.
@@ -91,14 +92,14 @@ func (f *File) Isolate(env []string) {
 // Build returns the ecosystem for the services keys of p; bin is the absolute
 // path of the pm2dock binary. The shim is told the state folder so that it can
 // read the hand-over file before its profile (which may need it) loads.
-func Build(p *profile.Profile, bin string, keys []string) (*File, error) {
+func Build(p *profile.Profile, bin string, keys []service.Key) (*File, error) {
 	f := &File{}
 	for _, k := range keys {
 		s, err := p.Service(k)
 		if err != nil {
 			return nil, err
 		}
-		args := []string{"run", s.Key}
+		args := []string{"run", s.Key.String()}
 		if p.Path != "" {
 			args = append(args, "--file", p.Path)
 		} else {
@@ -113,14 +114,14 @@ func Build(p *profile.Profile, bin string, keys []string) (*File, error) {
 			window = os.DevNull
 		}
 		f.Apps = append(f.Apps, App{
-			Name: s.Key, Namespace: p.Namespace, Script: bin, Args: args,
+			Name: s.Key.String(), Namespace: p.Namespace, Script: bin, Args: args,
 			Interpreter: "none", ExecMode: "fork", Cwd: p.Dir,
 			Autorestart: true, Treekill: false,
 			KillTimeout:   (s.StopGrace().Milliseconds() + 10_000),
 			StopExitCodes: exitcode.NoRestart(),
 			MaxRestarts:   1 << 30, MinUptime: 1000,
 			OutFile: window, ErrorFile: window, MergeLogs: true,
-			Env: map[string]string{"PM2DOCK_SERVICE": s.Key},
+			Env: map[string]string{"PM2DOCK_SERVICE": s.Key.String()},
 		})
 	}
 	return f, nil

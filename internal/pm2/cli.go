@@ -12,6 +12,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
 	"github.com/pm2dock/pm2dock/internal/render"
+	"github.com/pm2dock/pm2dock/internal/service"
 )
 
 // CLI runs the pm2 command line: every change to PM2 goes through it (never a
@@ -87,22 +88,22 @@ func (c *CLI) List(ctx context.Context) ([]rpc.Process, error) {
 	return procs, nil
 }
 
-// Find returns the app called name in namespace ns, or nil.
-func Find(procs []rpc.Process, ns, name string) *rpc.Process {
+// Find returns the app of service key (its name) in namespace ns, or nil.
+func Find(procs []rpc.Process, ns string, key service.Key) *rpc.Process {
 	for i := range procs {
-		if procs[i].Name == name && (ns == "" || procs[i].Env.Namespace == ns) {
+		if procs[i].Name == string(key) && (ns == "" || procs[i].Env.Namespace == ns) {
 			return &procs[i]
 		}
 	}
 	return nil
 }
 
-// Namesake returns an app called name in a namespace other than ns, or nil.
-// PM2 treats app names as global in `pm2 start`, so such an app would be
-// restarted by a start of name in ns.
-func Namesake(procs []rpc.Process, ns, name string) *rpc.Process {
+// Namesake returns an app called as service key in a namespace other than
+// ns, or nil. PM2 treats app names as global in `pm2 start`, so such an app
+// would be restarted by a start of key in ns.
+func Namesake(procs []rpc.Process, ns string, key service.Key) *rpc.Process {
 	for i := range procs {
-		if ns != "" && procs[i].Name == name && procs[i].Env.Namespace != ns {
+		if ns != "" && procs[i].Name == string(key) && procs[i].Env.Namespace != ns {
 			return &procs[i]
 		}
 	}

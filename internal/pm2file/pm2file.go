@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/pm2dock/pm2dock/internal/service"
 )
 
 // Name is the file's name in a service's log folder.
@@ -22,7 +24,7 @@ const FlushEvery = 200 * time.Millisecond
 const bufSize = 64 << 10
 
 // Path is the file of service key in the log store folder logsDir.
-func Path(logsDir, key string) string { return filepath.Join(logsDir, key, Name) }
+func Path(logsDir string, key service.Key) string { return filepath.Join(logsDir, string(key), Name) }
 
 // File is the open window file of one service. Its methods are safe for
 // concurrent use.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/service"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
@@ -162,7 +163,7 @@ func lookup(env []string, key string) string {
 	return ""
 }
 
-func unknownService(p *Profile, key string) error {
+func unknownService(p *Profile, key service.Key) error {
 	return usage(fmt.Errorf("unknown service %q", key),
-		fmt.Sprintf("the services of %s are: %s", where(p.Path, p.Dir), strings.Join(p.order, ", ")))
+		fmt.Sprintf("the services of %s are: %s", where(p.Path, p.Dir), strings.Join(service.Strings(p.order), ", ")))
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/service"
 )
 
 const composeYAML = `
@@ -53,7 +54,7 @@ func TestZeroConfigManagesEveryComposeService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(p.Keys(), ","); got != "postgres,zitadel" {
+	if got := strings.Join(service.Strings(p.Keys()), ","); got != "postgres,zitadel" {
 		t.Fatalf("keys %s", got)
 	}
 	s, _ := p.Service("postgres")
@@ -94,7 +95,7 @@ logs:
 		db.Restart.Max != 1 || db.Restart.Window != time.Minute || z.Restart.Max != 3 || z.Restart.Delay != 2*time.Second {
 		t.Fatalf("db %+v zitadel %+v", db, z)
 	}
-	if p.Logs.MaxSize != 10<<20 || strings.Join(p.Keys(), ",") != "db,zitadel" {
+	if p.Logs.MaxSize != 10<<20 || strings.Join(service.Strings(p.Keys()), ",") != "db,zitadel" {
 		t.Fatalf("logs %+v keys %v", p.Logs, p.Keys())
 	}
 }
@@ -175,7 +176,7 @@ func TestViewSkipsOnlyTheComposeSchema(t *testing.T) {
 	fs, _ := full.Service("db")
 	vs, _ := view.Service("db")
 	if view.Project.Name != full.Project.Name || view.Namespace != full.Namespace || vs.Compose != fs.Compose ||
-		vs.StopGrace() != fs.StopGrace() || strings.Join(view.Keys(), ",") != strings.Join(full.Keys(), ",") {
+		vs.StopGrace() != fs.StopGrace() || strings.Join(service.Strings(view.Keys()), ",") != strings.Join(service.Strings(full.Keys()), ",") {
 		t.Fatalf("view %q %q %+v differs from the full load %q %q %+v", view.Project.Name, view.Namespace, vs, full.Project.Name, full.Namespace, fs)
 	}
 	write(t, filepath.Join(dir, "compose.yaml"), strings.Replace(composeYAML, "      - ignored\n", "", 1)+"    healthchek: {}\n")

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pm2dock/pm2dock/internal/service"
 )
 
 // The networks a service's first `up` creates: compose's implicit default,
@@ -30,7 +32,7 @@ networks:
 	}
 	for key, want := range map[string]string{"plain": "nets_default", "both": "nets_back,nets_default",
 		"named": "exactly-this", "host": "", "sidecar": ""} {
-		svc, err := p.Service(key)
+		svc, err := p.Service(service.Key(key))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 
+	"github.com/pm2dock/pm2dock/internal/service"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
@@ -24,8 +25,8 @@ type Profile struct {
 	// (package endpoint).
 	EngineContext string
 	Project       *types.Project // as compose resolves it
-	services      map[string]*Service
-	order         []string // service keys in file (or compose) order
+	services      map[service.Key]*Service
+	order         []service.Key // service keys in file (or compose) order
 }
 
 // Compose says which compose project the profile manages.
@@ -61,9 +62,9 @@ type Restart struct {
 
 // Service is one managed service with its defaults applied.
 type Service struct {
-	Key          string // the PM2 app name
-	Compose      string // the compose service name
-	Pull         string // missing | always | never
+	Key          service.Key // the PM2 app name
+	Compose      string      // the compose service name
+	Pull         string      // missing | always | never
 	StartTimeout time.Duration
 	Restart      Restart
 	RequireEnv   []string
@@ -91,10 +92,10 @@ func (s *Service) StopGrace() time.Duration {
 }
 
 // Keys returns the service keys in profile order.
-func (p *Profile) Keys() []string { return append([]string(nil), p.order...) }
+func (p *Profile) Keys() []service.Key { return append([]service.Key(nil), p.order...) }
 
 // Service returns the service with key, or a usage error naming the known keys.
-func (p *Profile) Service(key string) (*Service, error) {
+func (p *Profile) Service(key service.Key) (*Service, error) {
 	if s, ok := p.services[key]; ok {
 		return s, nil
 	}

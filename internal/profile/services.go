@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/pm2dock/pm2dock/internal/service"
 )
 
 func (p *Profile) resolveServices(raw *rawFile, lines map[string]int) error {
@@ -35,7 +37,7 @@ func (p *Profile) resolveServices(raw *rawFile, lines map[string]int) error {
 		}
 		sortByLine(keys, lines)
 	}
-	p.services = map[string]*Service{}
+	p.services = map[service.Key]*Service{}
 	for _, key := range keys {
 		rs := raw.Services[key]
 		if rs == nil {
@@ -62,8 +64,8 @@ func (p *Profile) resolveServices(raw *rawFile, lines map[string]int) error {
 			return usage(fmt.Errorf("%sservice %q: compose runs %d replicas of %q; pm2dock supervises one container per service", at, key, n, s.Compose),
 				"remove scale/deploy.replicas, or make each replica its own compose service")
 		}
-		p.services[key] = s
-		p.order = append(p.order, key)
+		p.services[s.Key] = s
+		p.order = append(p.order, s.Key)
 	}
 	p.markJobs()
 	return nil
@@ -117,7 +119,7 @@ func (p *Profile) resolve(key string, rs *rawService, at string) (*Service, erro
 	}
 	r := rs.Restart
 	return &Service{
-		Key: key, Compose: name, Pull: rs.Pull, StartTimeout: time_(rs.StartTimeout),
+		Key: service.Key(key), Compose: name, Pull: rs.Pull, StartTimeout: time_(rs.StartTimeout),
 		RequireEnv: rs.RequireEnv, Spec: spec, Job: rs.Job != nil && *rs.Job,
 		Restart: Restart{Max: *r.Max, Window: time_(*r.Window), Delay: time_(*r.Delay),
 			MaxDelay: time_(*r.MaxDelay), OnUnhealthy: time_(*r.OnUnhealthy)},

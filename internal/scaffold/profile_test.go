@@ -10,6 +10,7 @@ import (
 
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/service"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -82,11 +83,11 @@ func TestRenderedProfileLoads(t *testing.T) {
 		t.Fatalf("the written profile does not load: %v\n%s", err, mustRead(t, path))
 	}
 	want := map[string]string{"svc-123": "123", "svc-all": "all", "web-frontend": "web.frontend", "web_admin": "web_admin"}
-	if got := strings.Join(p.Keys(), " "); got != "svc-123 svc-all web-frontend web_admin" {
+	if got := strings.Join(service.Strings(p.Keys()), " "); got != "svc-123 svc-all web-frontend web_admin" {
 		t.Fatalf("keys %q", got)
 	}
 	for key, compose := range want {
-		s, err := p.Service(key)
+		s, err := p.Service(service.Key(key))
 		if err != nil || s.Compose != compose {
 			t.Errorf("service %s: %+v, %v; want compose service %s", key, s, err, compose)
 		}
@@ -96,7 +97,7 @@ func TestRenderedProfileLoads(t *testing.T) {
 		t.Errorf("require_env of web-frontend-2 = %v", s.RequireEnv)
 	}
 	keys, err := ProfileKeys(path)
-	if err != nil || strings.Join(keys, " ") != strings.Join(p.Keys(), " ") {
+	if err != nil || strings.Join(keys, " ") != strings.Join(service.Strings(p.Keys()), " ") {
 		t.Errorf("ProfileKeys = %v, %v; want the profile's %v", keys, err, p.Keys())
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/logstore"
 	"github.com/pm2dock/pm2dock/internal/pm2file"
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/service"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
@@ -27,7 +28,7 @@ import (
 // before the profile loads), and how to reach the profile, the engine and the
 // alert deliverer.
 type Config struct {
-	Service  string
+	Service  service.Key
 	StateDir state.Dir // "" when PM2 was given no --state-dir
 	Environ  []string  // the shim's own environment
 	Profile  func(ctx context.Context, extraEnv ...string) (*profile.Profile, error)
@@ -121,11 +122,11 @@ func assemble(ctx context.Context, cfg Config) (*Shim, func(), error) {
 		Compose: &compose.Runner{Profile: p, Env: e.Endpoint.Environ(append(cfg.Environ, extra...))},
 		Stdout:  cfg.Stdout, Stderr: cfg.Stderr, Now: cfg.Now, PM2: cfg.PM2,
 	}
-	store := &Store{Dir: p.Logs.Dir, Service: svc.Key,
+	store := &Store{Dir: p.Logs.Dir, Service: svc.Key.String(),
 		Opts: logstore.WriterOptions{SegmentSize: p.Logs.SegmentSize}, Report: s.ReportStoreError}
 	store.Open() // a store that cannot open is reported and retried; supervision goes on
 	closers = append(closers, func() { store.Close() })
-	s.Journal = journal.NewWriter(p.Logs.Dir, svc.Key, func(err error) {
+	s.Journal = journal.NewWriter(p.Logs.Dir, svc.Key.String(), func(err error) {
 		if err != nil {
 			fmt.Fprintf(cfg.Stderr, "[pm2dock] %s: %v (supervision goes on; events are recorded again once it can write)\n", svc.Key, err)
 		} else {
@@ -133,7 +134,7 @@ func assemble(ctx context.Context, cfg Config) (*Shim, func(), error) {
 		}
 	})
 	closers = append(closers, func() { s.Journal.Close() })
-	s.History = figures.NewRecorder(p.Logs.Dir, svc.Key, func(err error) {
+	s.History = figures.NewRecorder(p.Logs.Dir, svc.Key.String(), func(err error) {
 		if err != nil {
 			fmt.Fprintf(cfg.Stderr, "[pm2dock] %s: %v (supervision goes on; figures are recorded again once it can write)\n", svc.Key, err)
 		} else {
@@ -156,7 +157,7 @@ func assemble(ctx context.Context, cfg Config) (*Shim, func(), error) {
 // history there: the file PM2 shows (package pm2file) is found through the
 // profile, and `start` and `status` read the state file.
 func recordEarly(cfg Config, started time.Time, err error) {
-	if cfg.StateDir == "" || profile.ValidKey(cfg.Service) != nil {
+	if cfg.StateDir == "" || profile.ValidKey(string(cfg.Service)) != nil {
 		return // without a state folder, or with a name that is no file name, there is nowhere to write
 	}
 	dir := cfg.StateDir

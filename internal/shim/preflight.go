@@ -15,6 +15,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/ports"
 	"github.com/pm2dock/pm2dock/internal/render"
+	"github.com/pm2dock/pm2dock/internal/service"
 )
 
 // preflight checks, in order, required env (2), the image (3) and the
@@ -62,7 +63,7 @@ func (s *Shim) ensureImage(ctx context.Context) error {
 				return composeMissing(err)
 			}
 			return imageErr(fmt.Errorf("build of image %s failed: %w", img, err),
-				"fix the build (`docker compose build "+svc.Compose+"` shows the same error), then `pm2dock start "+svc.Key+"`")
+				"fix the build (`docker compose build "+svc.Compose+"` shows the same error), then `pm2dock start "+svc.Key.String()+"`")
 		}
 		return nil
 	case svc.Pull == "never":
@@ -94,12 +95,12 @@ func composeMissing(err error) error {
 
 func imageErr(err error, hint string) error { return exitcode.New(exitcode.ImageMissing, err, hint) }
 
-func portErr(key string, err error) error {
+func portErr(key service.Key, err error) error {
 	if !ports.IsConflict(err) {
 		return err
 	}
 	return exitcode.New(exitcode.PortConflict, err,
-		"stop what holds the port, or change the published port in the compose file, then `pm2dock start "+key+"`")
+		"stop what holds the port, or change the published port in the compose file, then `pm2dock start "+key.String()+"`")
 }
 
 // upError turns a failed `compose up` into the right exit code: the engine's

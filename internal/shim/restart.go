@@ -114,7 +114,7 @@ func (s *Shim) failed(f state.Failure, by journal.By) error {
 		return exitcode.Errorf(exitcode.Error, "container %s", f.Reason)
 	}
 	reason := fmt.Sprintf("crash loop: %d failures within %s (restart.max %d); last: %s", n, r.Window, r.Max, f.Reason)
-	err := exitcode.New(exitcode.CrashLoop, errors.New(reason), alert.Guidance(alert.CrashLoop, s.Service.Key, f.Reason))
+	err := exitcode.New(exitcode.CrashLoop, errors.New(reason), alert.Guidance(alert.CrashLoop, s.Service.Key.String(), f.Reason))
 	s.st.Fail(err)
 	s.raise(alert.CrashLoop, reason, f.ExitCode, &f)
 	s.save()
@@ -130,9 +130,9 @@ func (s *Shim) failed(f state.Failure, by journal.By) error {
 // that recovery can be announced. code is the container's exit code when a container's failure is behind the
 // alert (f: its OOM flag and last lines), else the shim's.
 func (s *Shim) raise(kind, reason string, code int, f *state.Failure) {
-	a := alert.Alert{Alert: kind, Service: s.Service.Key, Reason: reason, ExitCode: code,
+	a := alert.Alert{Alert: kind, Service: s.Service.Key.String(), Reason: reason, ExitCode: code,
 		Restarts: len(s.st.Failures), Window: s.Service.Restart.Window.String(), LastLines: []string{},
-		Guidance: alert.Guidance(kind, s.Service.Key, reason), At: s.Now().UTC()}
+		Guidance: alert.Guidance(kind, s.Service.Key.String(), reason), At: s.Now().UTC()}
 	if f != nil {
 		a.OOMKilled = f.OOMKilled
 		if f.LastLines != nil {

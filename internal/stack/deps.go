@@ -8,16 +8,17 @@ import (
 
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/service"
 )
 
 // dep is one dependency of a service with compose's condition.
 type dep struct {
-	Key       string
+	Key       service.Key
 	Condition string // service_started | service_healthy | service_completed_successfully
 }
 
 // deps returns the managed dependencies of key, by compose depends_on.
-func deps(p *profile.Profile, key string) ([]dep, error) {
+func deps(p *profile.Profile, key service.Key) ([]dep, error) {
 	s, err := p.Service(key)
 	if err != nil {
 		return nil, err
@@ -45,12 +46,12 @@ func deps(p *profile.Profile, key string) ([]dep, error) {
 
 // closure returns keys plus everything they depend on, dependencies first, and
 // fails on a dependency cycle.
-func closure(p *profile.Profile, keys []string) ([]string, map[string][]dep, error) {
-	graph := map[string][]dep{}
-	var order []string
-	state := map[string]int{} // 0 new, 1 visiting, 2 done
-	var visit func(k string, path []string) error
-	visit = func(k string, path []string) error {
+func closure(p *profile.Profile, keys []service.Key) ([]service.Key, map[service.Key][]dep, error) {
+	graph := map[service.Key][]dep{}
+	var order []service.Key
+	state := map[service.Key]int{} // 0 new, 1 visiting, 2 done
+	var visit func(k service.Key, path []service.Key) error
+	visit = func(k service.Key, path []service.Key) error {
 		switch state[k] {
 		case 1:
 			return exitcode.Errorf(exitcode.Usage, "dependency cycle: %v", append(path, k))
@@ -82,16 +83,16 @@ func closure(p *profile.Profile, keys []string) ([]string, map[string][]dep, err
 
 // dependents returns keys ordered so that a service comes before what it
 // depends on (the order to stop in).
-func dependents(p *profile.Profile, keys []string) []string {
+func dependents(p *profile.Profile, keys []service.Key) []service.Key {
 	order, _, err := closure(p, keys)
 	if err != nil {
 		return keys
 	}
-	want := map[string]bool{}
+	want := map[service.Key]bool{}
 	for _, k := range keys {
 		want[k] = true
 	}
-	var out []string
+	var out []service.Key
 	for i := len(order) - 1; i >= 0; i-- {
 		if want[order[i]] {
 			out = append(out, order[i])

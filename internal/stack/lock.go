@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/pm2dock/pm2dock/internal/flock"
+	"github.com/pm2dock/pm2dock/internal/service"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
@@ -15,7 +16,7 @@ import (
 // next holder sees that shim and waits for it instead of starting another.
 // Where the lock file cannot exist (a read-only state folder), commands go on
 // unserialised rather than refuse to work.
-func lock(ctx context.Context, dir state.Dir, key string) (func(), error) {
+func lock(ctx context.Context, dir state.Dir, key service.Key) (func(), error) {
 	unlock, err := flock.Lock(ctx, dir.StartLock(key))
 	if errors.Is(err, flock.ErrUnavailable) {
 		return func() {}, nil

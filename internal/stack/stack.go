@@ -11,6 +11,7 @@ import (
 
 	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/service"
 	"github.com/pm2dock/pm2dock/internal/state"
 	"github.com/pm2dock/pm2dock/internal/verdict"
 )
@@ -40,7 +41,7 @@ type Stack struct {
 	Engine    Engine // optional: lets stop catch a container PM2 did not own
 	Ecosystem string // path of the ecosystem file for `pm2 start`
 	Now       func() time.Time
-	Progress  func(key, msg string) // optional: one line per step
+	Progress  func(key service.Key, msg string) // optional: one line per step
 
 	mu sync.Mutex // one pm2 CLI at a time
 
@@ -51,7 +52,7 @@ type Stack struct {
 
 // startRequest is one service's wait for `pm2 start ECOSYSTEM --only …`.
 type startRequest struct {
-	key  string
+	key  service.Key
 	done chan error
 }
 
@@ -63,7 +64,7 @@ const batchGather = 10 * time.Millisecond
 // a,b,…` with every other service asking meanwhile: a pm2 command is a Node
 // process of a few hundred milliseconds, one at a time, and twenty services
 // started one by one spent most of their start in them.
-func (s *Stack) pm2Start(ctx context.Context, key string) error {
+func (s *Stack) pm2Start(ctx context.Context, key service.Key) error {
 	req := startRequest{key: key, done: make(chan error, 1)}
 	s.batchMu.Lock()
 	s.batch = append(s.batch, req)
@@ -97,7 +98,7 @@ func (s *Stack) startBatches(ctx context.Context) {
 		s.batchMu.Unlock()
 		keys := make([]string, len(reqs))
 		for i, r := range reqs {
-			keys[i] = r.key
+			keys[i] = r.key.String()
 		}
 		err := s.pm2(func() error { return s.PM2.Start(ctx, s.Ecosystem, keys) })
 		for _, r := range reqs {
@@ -120,7 +121,7 @@ const (
 
 // Result is the outcome for one service.
 type Result struct {
-	Key     string
+	Key     service.Key
 	Outcome Outcome
 	Phase   state.Phase
 	// Verdict is a start's or restart's answer (package verdict); the zero
@@ -139,7 +140,7 @@ func (s *Stack) pm2(fn func() error) error {
 	return fn()
 }
 
-func (s *Stack) progress(key, format string, a ...any) {
+func (s *Stack) progress(key service.Key, format string, a ...any) {
 	if s.Progress != nil {
 		s.Progress(key, fmt.Sprintf(format, a...))
 	}

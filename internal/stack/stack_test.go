@@ -15,6 +15,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
 	"github.com/pm2dock/pm2dock/internal/profile"
+	"github.com/pm2dock/pm2dock/internal/service"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
@@ -90,7 +91,7 @@ func (f *fakePM2) set(p rpc.Process) {
 
 // shim answers like a shim PM2 just started: it takes the pending requests
 // and writes its state, a moment later (as a process would).
-func shim(dir state.Dir, key string, pid int, phase state.Phase, code exitcode.Code, reason string) {
+func shim(dir state.Dir, key service.Key, pid int, phase state.Phase, code exitcode.Code, reason string) {
 	go func() {
 		time.Sleep(20 * time.Millisecond)
 		st := &state.File{Service: key, Phase: phase, ShimPID: pid, ShimStartedAt: time.Now(), Reason: reason}
@@ -100,7 +101,7 @@ func shim(dir state.Dir, key string, pid int, phase state.Phase, code exitcode.C
 			st.ExitCode = &c
 		}
 		if phase == state.Ready || phase == state.Completed {
-			st.Container = &state.Container{ID: "c0ffee" + key, Health: "healthy"}
+			st.Container = &state.Container{ID: "c0ffee" + key.String(), Health: "healthy"}
 		}
 		dir.Write(st)
 	}()
@@ -126,7 +127,7 @@ services:
 	return &Stack{Profile: p, PM2: pm, Ecosystem: filepath.Join(dir, "eco.json"), Now: time.Now}
 }
 
-func result(t *testing.T, rs []Result, key string) Result {
+func result(t *testing.T, rs []Result, key service.Key) Result {
 	t.Helper()
 	for _, r := range rs {
 		if r.Key == key {
@@ -204,7 +205,7 @@ func TestStartDecisions(t *testing.T) {
 			if c.on != nil {
 				pm.on = c.on(s, pm)
 			}
-			rs, err := s.Start(context.Background(), []string{"db"}, map[string]bool{"db": c.force})
+			rs, err := s.Start(context.Background(), []service.Key{"db"}, map[service.Key]bool{"db": c.force})
 			r := result(t, rs, "db")
 			if r.Outcome != c.outcome || exitcode.FromError(err) != c.code {
 				t.Fatalf("outcome %q, exit %d (%v); want %q, exit %d", r.Outcome, exitcode.FromError(err), err, c.outcome, c.code)
@@ -226,7 +227,7 @@ func TestStartFailsDependentsOfAFailedDependency(t *testing.T) {
 		},
 		"stop 0": func(string) error { return nil },
 	}
-	rs, err := s.Start(context.Background(), []string{"auth"}, nil)
+	rs, err := s.Start(context.Background(), []service.Key{"auth"}, nil)
 	if exitcode.FromError(err) != exitcode.ImageMissing {
 		t.Fatalf("exit %d (%v), want 3", exitcode.FromError(err), err)
 	}
@@ -243,7 +244,7 @@ func TestStopByPMID(t *testing.T) {
 	pm := newPM2(t, app("auth", "theirs", 1, 30, rpc.Online), app("db", ns, 2, 10, rpc.Online), app("auth", ns, 3, 0, rpc.Stopped))
 	pm.on = map[string]func(string) error{"stop 2": func(string) error { return nil }}
 	s := testStack(t, pm)
-	rs, err := s.Stop(context.Background(), []string{"db", "auth"})
+	rs, err := s.Stop(context.Background(), []service.Key{"db", "auth"})
 	if err != nil || len(rs) != 2 || rs[0].Key != "auth" || rs[1].Key != "db" { // dependents first
 		t.Fatalf("Stop = %+v, %v", rs, err)
 	}
@@ -288,30 +289,30 @@ func TestJobDecisions(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name    string
-		keys    []string
-		restart map[string]bool
+		keys    []service.Key
+		restart map[service.Key]bool
 		apiUp   bool
 		on      func(s *Stack, pm *fakePM2) map[string]func(string) error
 		migrate Outcome
 		api     Outcome
 	}{{
-		name: "dependents ready: the completed job is left alone", keys: []string{"api"}, apiUp: true,
+		name: "dependents ready: the completed job is left alone", keys: []service.Key{"api"}, apiUp: true,
 		migrate: AlreadyHealthy, api: AlreadyHealthy,
 	}, {
-		name: "a dependent to start: the job runs again first, and is waited for", keys: []string{"api"},
+		name: "a dependent to start: the job runs again first, and is waited for", keys: []service.Key{"api"},
 		on: func(s *Stack, pm *fakePM2) map[string]func(string) error {
 			return map[string]func(string) error{"start migrate": runJob(s, pm), "start api": startAPI(s, pm)}
 		},
 		migrate: Started, api: Started,
 	}, {
-		name: "the job named itself: it runs again", keys: []string{"migrate"}, apiUp: true,
+		name: "the job named itself: it runs again", keys: []service.Key{"migrate"}, apiUp: true,
 		on: func(s *Stack, pm *fakePM2) map[string]func(string) error {
 			return map[string]func(string) error{"start migrate": runJob(s, pm)}
 		},
 		migrate: Started,
 	}, {
-		name: "a restart of the dependent leaves the completed job alone", keys: []string{"api"}, apiUp: true,
-		restart: map[string]bool{"api": true},
+		name: "a restart of the dependent leaves the completed job alone", keys: []service.Key{"api"}, apiUp: true,
+		restart: map[service.Key]bool{"api": true},
 		on: func(s *Stack, pm *fakePM2) map[string]func(string) error {
 			return map[string]func(string) error{"restart 2": startAPI(s, pm)}
 		},

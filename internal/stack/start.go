@@ -13,6 +13,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/pm2"
 	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
+	"github.com/pm2dock/pm2dock/internal/service"
 	"github.com/pm2dock/pm2dock/internal/state"
 	"github.com/pm2dock/pm2dock/internal/verdict"
 )
@@ -21,7 +22,7 @@ import (
 // `pm2 start ECOSYSTEM --only NAME` finds apps by name in every namespace and
 // restarts what it finds (docs/pm2-facts.md#names), with this app's
 // environment and without starting this one.
-func namesakeErr(key, ns string, other *rpc.Process) error {
+func namesakeErr(key service.Key, ns string, other *rpc.Process) error {
 	return exitcode.New(exitcode.Usage,
 		fmt.Errorf("%s: PM2 already has an app named %q in namespace %q (pm_id %d); PM2 starts apps by name across namespaces, so starting %s in %q would restart that one instead",
 			key, other.Name, other.Env.Namespace, other.PMID, key, ns),
@@ -31,7 +32,7 @@ func namesakeErr(key, ns string, other *rpc.Process) error {
 // stopApp stops the profile's app of key (by pm_id; see pm2.CLI.Stop). With
 // shim > 0 it stops the app only while PM2 still runs that shim (or none):
 // one that another command has started since is that command's to judge.
-func (s *Stack) stopApp(ctx context.Context, key string, shim int) error {
+func (s *Stack) stopApp(ctx context.Context, key service.Key, shim int) error {
 	// Under the service's lock, as every pm2dock stop: the shim tells a
 	// pm2dock command's stop from PM2's own by it (its journal's "by").
 	unlock, err := lock(ctx, s.Profile.StateDir, key)
@@ -53,7 +54,7 @@ func (s *Stack) stopApp(ctx context.Context, key string, shim int) error {
 // Start brings keys (and what they depend on) up and waits for each to be
 // ready. Keys in restart are restarted even when healthy. Results come in
 // dependency order; the error is the first failure's.
-func (s *Stack) Start(ctx context.Context, keys []string, restart map[string]bool) ([]Result, error) {
+func (s *Stack) Start(ctx context.Context, keys []service.Key, restart map[service.Key]bool) ([]Result, error) {
 	order, graph, err := closure(s.Profile, keys)
 	if err != nil {
 		return nil, err
@@ -63,9 +64,9 @@ func (s *Stack) Start(ctx context.Context, keys []string, restart map[string]boo
 	// The state files of the services: the shims' answers. PM2 is asked on a
 	// clock instead (see wait), and the engine is the shims' to watch.
 	feed := changes.Watch(wctx, changes.Sources{Profile: s.Profile}, order)
-	results := make(map[string]*Result, len(order))
-	started := make(map[string]chan struct{}, len(order)) // closed once running (or failed)
-	done := make(map[string]chan struct{}, len(order))    // closed once ready (or failed)
+	results := make(map[service.Key]*Result, len(order))
+	started := make(map[service.Key]chan struct{}, len(order)) // closed once running (or failed)
+	done := make(map[service.Key]chan struct{}, len(order))    // closed once ready (or failed)
 	for _, k := range order {
 		results[k] = &Result{Key: k}
 		started[k], done[k] = make(chan struct{}), make(chan struct{})
@@ -103,7 +104,7 @@ func (s *Stack) Start(ctx context.Context, keys []string, restart map[string]boo
 	return out, first
 }
 
-func (s *Stack) awaitDeps(ctx context.Context, key string, ds []dep, results map[string]*Result, started, done map[string]chan struct{}) error {
+func (s *Stack) awaitDeps(ctx context.Context, key service.Key, ds []dep, results map[service.Key]*Result, started, done map[service.Key]chan struct{}) error {
 	for _, d := range ds {
 		ch := done[d.Key]
 		if d.Condition == types.ServiceConditionStarted {
@@ -139,19 +140,19 @@ type mode struct{ force, keepJob bool }
 // for a new completion, and running a migration again under a live app helps
 // nobody (a start that does start a dependent runs its jobs again, as `docker
 // compose up` does).
-func (s *Stack) keptJobs(ctx context.Context, keys, order []string, graph map[string][]dep, restart map[string]bool) map[string]bool {
+func (s *Stack) keptJobs(ctx context.Context, keys, order []service.Key, graph map[service.Key][]dep, restart map[service.Key]bool) map[service.Key]bool {
 	restarting := false
 	for _, v := range restart {
 		restarting = restarting || v
 	}
-	dependents := map[string][]string{}
+	dependents := map[service.Key][]service.Key{}
 	for _, k := range order {
 		for _, d := range graph[k] {
 			dependents[d.Key] = append(dependents[d.Key], k)
 		}
 	}
 	var procs []rpc.Process
-	keep := map[string]bool{}
+	keep := map[service.Key]bool{}
 	for _, k := range order {
 		svc, _ := s.Profile.Service(k)
 		switch {
@@ -173,14 +174,14 @@ func (s *Stack) keptJobs(ctx context.Context, keys, order []string, graph map[st
 
 // ready reports whether key is ready already: a service (not a job) whose
 // shim, the one PM2 runs, reports ready.
-func (s *Stack) ready(procs []rpc.Process, key string) bool {
+func (s *Stack) ready(procs []rpc.Process, key service.Key) bool {
 	svc, _ := s.Profile.Service(key)
 	st, err := s.Profile.StateDir.Read(key)
 	return svc != nil && !svc.Job && err == nil && st.Phase == state.Ready &&
 		pm2.Find(procs, s.Profile.Namespace, key).Runs(st.ShimPID)
 }
 
-func (s *Stack) startOne(ctx context.Context, key string, m mode, r *Result, markStarted func(), l *changes.Listener) {
+func (s *Stack) startOne(ctx context.Context, key service.Key, m mode, r *Result, markStarted func(), l *changes.Listener) {
 	force := m.force
 	svc, _ := s.Profile.Service(key)
 	unlock, err := lock(ctx, s.Profile.StateDir, key)

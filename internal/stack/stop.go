@@ -10,13 +10,14 @@ import (
 	"github.com/pm2dock/pm2dock/internal/engine"
 	"github.com/pm2dock/pm2dock/internal/pm2"
 	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
+	"github.com/pm2dock/pm2dock/internal/service"
 )
 
 // Stop stops keys through PM2, dependents first. `pm2 stop` returns once the
 // shim has exited, i.e. once it has stopped its container; a container still
 // running after that (started by plain compose, or left by a killed shim) is
 // stopped through the engine, so stop never leaves one behind.
-func (s *Stack) Stop(ctx context.Context, keys []string) ([]Result, error) {
+func (s *Stack) Stop(ctx context.Context, keys []service.Key) ([]Result, error) {
 	var out []Result
 	var first error
 	for _, k := range dependents(s.Profile, keys) {
@@ -56,7 +57,7 @@ func (s *Stack) Stop(ctx context.Context, keys []string) ([]Result, error) {
 	return out, first
 }
 
-func (s *Stack) stopLeftovers(ctx context.Context, key string) error {
+func (s *Stack) stopLeftovers(ctx context.Context, key service.Key) error {
 	if s.Engine == nil {
 		return nil
 	}

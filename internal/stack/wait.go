@@ -8,6 +8,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/pm2"
 	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
+	"github.com/pm2dock/pm2dock/internal/service"
 	"github.com/pm2dock/pm2dock/internal/state"
 	"github.com/pm2dock/pm2dock/internal/verdict"
 )
@@ -24,7 +25,7 @@ const askPM2Every = time.Second
 // one may have been superseded.
 //
 // A job's answer is its completion: ready is only started for it.
-func (s *Stack) wait(ctx context.Context, key string, req *verdict.Request, markStarted func(), l *changes.Listener) (*state.File, verdict.Verdict, error) {
+func (s *Stack) wait(ctx context.Context, key service.Key, req *verdict.Request, markStarted func(), l *changes.Listener) (*state.File, verdict.Verdict, error) {
 	svc, _ := s.Profile.Service(key)
 	job := svc != nil && svc.Job
 	req.Deadline = s.Now().Add(req.Timeout)
@@ -100,7 +101,7 @@ func (s *Stack) pm2StillGaveUp(ctx context.Context, in verdict.Input) bool {
 // gaveUpRecheck is how long a stopped app must stay so before it counts.
 var gaveUpRecheck = 300 * time.Millisecond
 
-func (s *Stack) app(ctx context.Context, key string) (*rpc.Process, error) {
+func (s *Stack) app(ctx context.Context, key service.Key) (*rpc.Process, error) {
 	procs, err := s.PM2.Apps(ctx)
 	if err != nil {
 		return nil, err
@@ -111,7 +112,7 @@ func (s *Stack) app(ctx context.Context, key string) (*rpc.Process, error) {
 // awaitFirstState waits (at most 10 s) until the shim answering this start has
 // written its state, so that whoever takes the lock next sees it. It reads
 // the state file again on each change of it (see package changes).
-func (s *Stack) awaitFirstState(ctx context.Context, key string, req *verdict.Request, l *changes.Listener) {
+func (s *Stack) awaitFirstState(ctx context.Context, key service.Key, req *verdict.Request, l *changes.Listener) {
 	deadline := time.NewTimer(10 * time.Second)
 	defer deadline.Stop()
 	for {

@@ -6,33 +6,35 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/pm2dock/pm2dock/internal/service"
 )
 
 // Dir is a state folder (see the package comment for its layout).
 type Dir string
 
 // State is the state file of service.
-func (d Dir) State(service string) string { return d.join(service + ".json") }
+func (d Dir) State(key service.Key) string { return d.join(string(key) + ".json") }
 
 // StartLock serialises starts and stops of service across pm2dock processes.
-func (d Dir) StartLock(service string) string { return d.join("." + service + ".lock") }
+func (d Dir) StartLock(key service.Key) string { return d.join("." + string(key) + ".lock") }
 
 // UpLock serialises the shims' `docker compose up` while the project's
 // networks do not exist yet (see shim.composeUp).
 func (d Dir) UpLock() string { return d.join(".compose-up.lock") }
 
 // ShimLock is held by service's shim for its whole life.
-func (d Dir) ShimLock(service string) string { return d.join("." + service + ".shim") }
+func (d Dir) ShimLock(key service.Key) string { return d.join("." + string(key) + ".shim") }
 
 // RestartOverride is the compose file that runs service's container without
 // an engine restart policy (compose.NoRestartOverride).
-func (d Dir) RestartOverride(service string) string {
-	return d.join(service + ".compose-override.json")
+func (d Dir) RestartOverride(key service.Key) string {
+	return d.join(string(key) + ".compose-override.json")
 }
 
 // Stats is the file where service's shim keeps its container's latest
 // resource figures (Stats).
-func (d Dir) Stats(service string) string { return d.join(service + ".stats.json") }
+func (d Dir) Stats(key service.Key) string { return d.join(string(key) + ".stats.json") }
 
 // Handoff is the file of variables handed to the shims (package handoff).
 func (d Dir) Handoff() string { return d.join("handoff.env") }
@@ -52,12 +54,12 @@ func (d Dir) join(name string) string { return filepath.Join(string(d), name) }
 // shim: clear the failure history (the state file has one writer, the shim),
 // and answer this request. Each request has a marker of its own,
 // <service>.reset.<token>, so two requests never overwrite each other's.
-func (d Dir) resetPrefix(service string) string { return d.join(service + ".reset.") }
+func (d Dir) resetPrefix(key service.Key) string { return d.join(string(key) + ".reset.") }
 
 // RequestReset leaves a marker and returns its token, which the shim that
 // takes it records in File.Requests: `start` recognises the state written for
 // its own request by the token, not by comparing clocks.
-func (d Dir) RequestReset(service string) (string, error) {
+func (d Dir) RequestReset(key service.Key) (string, error) {
 	if err := os.MkdirAll(string(d), 0o755); err != nil {
 		return "", err
 	}
@@ -66,7 +68,7 @@ func (d Dir) RequestReset(service string) (string, error) {
 		return "", err
 	}
 	token := hex.EncodeToString(b[:])
-	f, err := os.OpenFile(d.resetPrefix(service)+token, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	f, err := os.OpenFile(d.resetPrefix(key)+token, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
 		return "", err
 	}
@@ -74,18 +76,18 @@ func (d Dir) RequestReset(service string) (string, error) {
 }
 
 // WithdrawReset removes the marker of a request that started no shim.
-func (d Dir) WithdrawReset(service, token string) {
+func (d Dir) WithdrawReset(key service.Key, token string) {
 	if isToken(token) {
-		os.Remove(d.resetPrefix(service) + token)
+		os.Remove(d.resetPrefix(key) + token)
 	}
 }
 
 // PendingResets returns the tokens of the markers no shim has taken yet.
-func (d Dir) PendingResets(service string) []string {
+func (d Dir) PendingResets(key service.Key) []string {
 	entries, _ := os.ReadDir(string(d))
 	var tokens []string
 	for _, e := range entries {
-		if t, ok := strings.CutPrefix(e.Name(), service+".reset."); ok && isToken(t) {
+		if t, ok := strings.CutPrefix(e.Name(), string(key)+".reset."); ok && isToken(t) {
 			tokens = append(tokens, t)
 		}
 	}
@@ -95,10 +97,10 @@ func (d Dir) PendingResets(service string) []string {
 // TakeReset consumes the pending markers and returns their tokens (none: no
 // reset was requested). A marker is taken by removing it, so each is taken
 // by one shim only.
-func (d Dir) TakeReset(service string) []string {
+func (d Dir) TakeReset(key service.Key) []string {
 	var taken []string
-	for _, t := range d.PendingResets(service) {
-		if os.Remove(d.resetPrefix(service)+t) == nil {
+	for _, t := range d.PendingResets(key) {
+		if os.Remove(d.resetPrefix(key)+t) == nil {
 			taken = append(taken, t)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pm2dock/pm2dock/internal/atomicfile"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
+	"github.com/pm2dock/pm2dock/internal/service"
 )
 
 // Phase is where a shim is in a service's life.
@@ -33,14 +34,14 @@ const (
 
 // File is the content of a state file.
 type File struct {
-	Service       string     `json:"service"`
-	Phase         Phase      `json:"phase"`
-	ShimPID       int        `json:"shim_pid"`
-	ShimStartedAt time.Time  `json:"shim_started_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
-	ReadyAt       *time.Time `json:"ready_at,omitempty"`
-	Container     *Container `json:"container,omitempty"`
-	Adopted       bool       `json:"adopted,omitempty"` // the container was running when the shim came
+	Service       service.Key `json:"service"`
+	Phase         Phase       `json:"phase"`
+	ShimPID       int         `json:"shim_pid"`
+	ShimStartedAt time.Time   `json:"shim_started_at"`
+	UpdatedAt     time.Time   `json:"updated_at"`
+	ReadyAt       *time.Time  `json:"ready_at,omitempty"`
+	Container     *Container  `json:"container,omitempty"`
+	Adopted       bool        `json:"adopted,omitempty"` // the container was running when the shim came
 	// Engine is the endpoint the shim talks to (endpoint.Endpoint.Host), so a
 	// command from a shell that chooses another engine can say so.
 	Engine      string   `json:"engine,omitempty"`
@@ -106,17 +107,17 @@ type Failure struct {
 var ErrNone = errors.New("no state file")
 
 // Read returns the state of service, or ErrNone.
-func (d Dir) Read(service string) (*File, error) {
-	raw, err := os.ReadFile(d.State(service))
+func (d Dir) Read(key service.Key) (*File, error) {
+	raw, err := os.ReadFile(d.State(key))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNone
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read state of %s: %w", service, err)
+		return nil, fmt.Errorf("read state of %s: %w", key, err)
 	}
 	f := &File{}
 	if err := json.Unmarshal(raw, f); err != nil {
-		return nil, fmt.Errorf("read state of %s: %s is not valid JSON: %w", service, d.State(service), err)
+		return nil, fmt.Errorf("read state of %s: %s is not valid JSON: %w", key, d.State(key), err)
 	}
 	return f, nil
 }
@@ -182,8 +183,8 @@ func (s *Stats) Of(id string, now time.Time) bool {
 }
 
 // ReadStats returns the service's latest figures, or nil.
-func (d Dir) ReadStats(service string) *Stats {
-	raw, err := os.ReadFile(d.Stats(service))
+func (d Dir) ReadStats(key service.Key) *Stats {
+	raw, err := os.ReadFile(d.Stats(key))
 	if err != nil {
 		return nil
 	}

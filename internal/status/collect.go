@@ -17,6 +17,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
 	"github.com/pm2dock/pm2dock/internal/profile"
 	"github.com/pm2dock/pm2dock/internal/render"
+	"github.com/pm2dock/pm2dock/internal/service"
 	"github.com/pm2dock/pm2dock/internal/state"
 	"github.com/pm2dock/pm2dock/internal/verdict"
 )
@@ -44,10 +45,10 @@ type Report struct {
 }
 
 // Collect builds the rows of keys.
-func Collect(ctx context.Context, src Sources, keys []string) Report {
+func Collect(ctx context.Context, src Sources, keys []service.Key) Report {
 	var rep Report
 	var apps []rpc.Process
-	var containers map[string]*Container
+	var containers map[service.Key]*Container
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); apps, rep.PM2Source, rep.PM2Err = readPM2(ctx, src) }()
@@ -98,8 +99,8 @@ func pm2View(app *rpc.Process, now time.Time) PM2 {
 
 // readContainers finds each service's container by labels and inspects them in
 // parallel; a service with several keeps the running one, else the newest.
-func readContainers(ctx context.Context, src Sources, keys []string) map[string]*Container {
-	out := map[string]*Container{}
+func readContainers(ctx context.Context, src Sources, keys []service.Key) map[service.Key]*Container {
+	out := map[service.Key]*Container{}
 	if src.Engine == nil {
 		return out
 	}

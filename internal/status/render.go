@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/moby/moby/api/types/container"
+
 	"github.com/pm2dock/pm2dock/internal/render"
 )
 
@@ -114,6 +115,6 @@ func cells(r Row, when func(*time.Time) string, dur func(int64) string) []string
 	if c := r.Container; c != nil && c.CPUPercent != nil {
 		cpu, mem = render.Percent(*c.CPUPercent, ""), render.Memory(*c.MemBytes, *c.MemLimitBytes, "/")
 	}
-	return []string{r.Name, string(r.State), r.PM2.Status, pid, cid, health, uptime,
+	return []string{r.Name.String(), string(r.State), r.PM2.Status, pid, cid, health, uptime,
 		strconv.Itoa(r.PM2.Restarts), when(r.PM2.LastStart), ports, cpu, mem}
 }

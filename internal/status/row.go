@@ -9,12 +9,13 @@ package status
 import (
 	"time"
 
+	"github.com/pm2dock/pm2dock/internal/service"
 	"github.com/pm2dock/pm2dock/internal/verdict"
 )
 
 // Row is one service.
 type Row struct {
-	Name    string        `json:"name"`
+	Name    service.Key   `json:"name"`
 	Service string        `json:"service"`
 	State   verdict.State `json:"state"` // Verdict.State
 	// Verdict is the one answer to "ready, or failed for good?" for this row

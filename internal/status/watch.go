@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/pm2dock/pm2dock/internal/changes"
+	"github.com/pm2dock/pm2dock/internal/service"
 )
 
 // Settle is how long a watch waits after a change before it collects: a
@@ -19,7 +20,7 @@ const Settle = 50 * time.Millisecond
 // src.Engine nil means the engine did not answer (engineErr says how): it is
 // tried again before each collect and, once it answers, watched too; Watch
 // closes the engine it connected. A report's EngineErr is engineErr until then.
-func Watch(ctx context.Context, src Sources, keys []string, interval time.Duration, engineErr error, show func(Report) error) error {
+func Watch(ctx context.Context, src Sources, keys []service.Key, interval time.Duration, engineErr error, show func(Report) error) error {
 	ctx, cancel := context.WithCancel(ctx) // the watchers end with the loop
 	defer cancel()
 	var changed <-chan struct{}

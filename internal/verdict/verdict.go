@@ -6,6 +6,7 @@ import (
 
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/pm2/rpc"
+	"github.com/pm2dock/pm2dock/internal/service"
 	"github.com/pm2dock/pm2dock/internal/state"
 )
 
@@ -32,8 +33,8 @@ func (s State) Ready() bool { return s == Healthy || s == Running || s == Comple
 
 // Input is everything a verdict is decided from.
 type Input struct {
-	Service string // the service key, for messages
-	Job     bool   // a declared one-shot job: its answer to a request is its completion
+	Service service.Key // for messages
+	Job     bool        // a declared one-shot job: its answer to a request is its completion
 
 	// App is PM2's view of the service's app: nil when PM2 does not know it
 	// (for a request: also when PM2 was not asked this time).
@@ -85,7 +86,7 @@ func (r *Request) AnsweredBy(st *state.File) bool {
 
 // Verdict is the answer.
 type Verdict struct {
-	Service string
+	Service service.Key
 	State   State
 	// Done: nothing changes without someone acting — ready (Code OK) or
 	// failed for good. A request is also done at its deadline.
@@ -280,7 +281,7 @@ func shimCode(st *state.File) exitcode.Code {
 	return exitcode.NotHealthy
 }
 
-func hintOf(key string, st *state.File) string {
+func hintOf(key service.Key, st *state.File) string {
 	if st != nil && st.Hint != "" {
 		return st.Hint
 	}
