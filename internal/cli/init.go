@@ -24,13 +24,14 @@ type InitOptions struct {
 	Project bool   // with Nx: explicit targets in project.json instead of the plugin
 	Name    string // Nx project name when creating project.json
 	PM2Dock string // the pm2dock path the Nx targets record
+	MCP     bool   // also register `pm2dock mcp` in the agents' config files
 }
 
 // NewCmdInit scaffolds pm2dock.yaml and, with --nx, an Nx project's targets.
 func NewCmdInit(f *Factory, runF func(*InitOptions) error) *cobra.Command {
 	opts := &InitOptions{}
 	cmd := &cobra.Command{
-		Use:   "init [--nx [--project-json [--project NAME] [--pm2dock PATH]]] [--force]",
+		Use:   "init [--nx [--project-json [--project NAME] [--pm2dock PATH]]] [--mcp] [--force]",
 		Short: "Write a commented pm2dock.yaml from the compose project, and Nx targets with --nx",
 		Long:  initHelp(),
 		Args:  usageArgs(cobra.NoArgs),
@@ -45,6 +46,7 @@ func NewCmdInit(f *Factory, runF func(*InitOptions) error) *cobra.Command {
 	cmd.Flags().BoolVar(&opts.Nx, "nx", false, "also register pm2dock's Nx plugin (pm2dock/nx) in the workspace's nx.json")
 	cmd.Flags().BoolVar(&opts.Project, "project-json", false, "with --nx: write explicit targets into project.json instead")
 	cmd.Flags().StringVar(&opts.Name, "project", "", "Nx project name when creating project.json (default "+scaffold.DefaultProject+")")
+	cmd.Flags().BoolVar(&opts.MCP, "mcp", false, "also register `pm2dock mcp` for coding agents in .mcp.json and .vscode/mcp.json")
 	cmd.Flags().StringVar(&opts.PM2Dock, "pm2dock", "", "pm2dock path the Nx targets run, relative to the workspace root (default: see above)")
 	return cmd
 }
@@ -81,6 +83,13 @@ The targets run pm2dock from a recorded path, never from PATH: --pm2dock, else
 the path project.json already records, else node_modules/.bin/pm2dock when the
 workspace has it, else this executable (relative to the workspace root when it
 lies in the tree the workspace's Nx is installed in).
+
+With --mcp, also register ` + "`pm2dock mcp`" + ` (read-only) for coding agents in
+.mcp.json (Claude Code and others) and .vscode/mcp.json (VS Code, Copilot) at the
+workspace root (the nearest folder with nx.json, else package.json, else .git),
+launched through the workspace's node_modules/.bin/pm2dock. Other servers and
+every other byte of those files are kept; an existing pm2dock entry is kept
+unless --force.
 
 THE PROFILE (pm2dock.yaml; every key optional, unknown keys are errors)
   compose:
@@ -121,7 +130,7 @@ func initRun(ctx context.Context, f *Factory, opts *InitOptions) error {
 	_, statErr := os.Stat(path)
 	exists := statErr == nil
 	switch {
-	case exists && opts.Nx && !opts.Force:
+	case exists && (opts.Nx || opts.MCP) && !opts.Force:
 		fmt.Fprintf(f.IO.Out, "kept %s (--force replaces it)\n", displayPath(f, path))
 	case exists && !opts.Force:
 		return exitcode.New(exitcode.Usage, fmt.Errorf("%s already exists; init does not overwrite it", path),
@@ -131,11 +140,37 @@ func initRun(ctx context.Context, f *Factory, opts *InitOptions) error {
 			return err
 		}
 	}
+	if opts.MCP {
+		if err := initMCP(f, dir, opts.Force); err != nil {
+			return err
+		}
+	}
 	if !opts.Nx {
 		fmt.Fprintln(f.IO.Out, "next: pm2dock start   (pm2dock status shows them; pm2 ls lists them)")
 		return nil
 	}
 	return initNx(ctx, f, dir, path, opts)
+}
+
+// initMCP registers `pm2dock mcp` in the agents' config files at the
+// workspace root (scaffold.MCPRoot), pointed at dir when dir is not the root.
+func initMCP(f *Factory, dir string, force bool) error {
+	root := scaffold.MCPRoot(dir)
+	var dirArgs []string
+	if rel, err := filepath.Rel(root, dir); err == nil && rel != "." {
+		dirArgs = []string{"--dir", filepath.ToSlash(rel)}
+	}
+	res, err := scaffold.RegisterMCP(root, scaffold.MCPConfigs(dirArgs), force)
+	for _, r := range res {
+		how := map[string]string{"created": "created", "added": "added pm2dock to", "replaced": "replaced pm2dock in",
+			"kept": "kept the pm2dock entry of (--force replaces it)"}[r.Done]
+		fmt.Fprintf(f.IO.Out, "%s %s\n", how, displayPath(f, r.Path))
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(f.IO.Out, "agents start it read-only; add \"--allow-control\" after \"mcp\" in args to let them start, restart and stop")
+	return nil
 }
 
 func initUsage(f *Factory, opts *InitOptions) error {

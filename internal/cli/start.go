@@ -78,7 +78,7 @@ func prepare(ctx context.Context, f *Factory, asked []string, view bool) (*stack
 	// The shims PM2 starts keep this engine whatever happens to the shell's
 	// choice later (`docker context use`): PM2 keeps an app's environment.
 	cli.Env = e.Endpoint.Environ(cli.Env)
-	progress := func(key service.Key, msg string) { fmt.Fprintf(f.IO.ErrOut, "%s: %s\n", key, msg) }
+	progress := func(key service.Key, msg string) { fmt.Fprintf(f.IO.Progress(), "%s: %s\n", key, msg) }
 	st := &stack.Stack{Profile: p, PM2: &pm2.Driver{CLI: cli, Home: pm2.Home(f.Getenv)}, Engine: e,
 		Ecosystem: ecosystem.Path(p), Now: f.Now, Progress: progress}
 	return st, keys, func() { e.Close() }, nil

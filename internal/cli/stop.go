@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -19,18 +20,22 @@ service left running without a shim is stopped too.`,
 			if runF != nil {
 				return runF(args)
 			}
-			st, keys, closeEngine, err := prepare(c.Context(), f, f.services(args), true)
-			if err != nil {
-				return err
-			}
-			defer closeEngine()
-			results, err := st.Stop(c.Context(), keys)
-			for _, r := range results {
-				if r.Err == nil {
-					fmt.Fprintf(f.IO.Out, "%s stopped (%s)\n", r.Key, r.Took.Round(10*time.Millisecond))
-				}
-			}
-			return summarize(f, results, err)
+			return stopRun(c.Context(), f, f.services(args))
 		},
 	}
+}
+
+func stopRun(ctx context.Context, f *Factory, services []string) error {
+	st, keys, closeEngine, err := prepare(ctx, f, services, true)
+	if err != nil {
+		return err
+	}
+	defer closeEngine()
+	results, err := st.Stop(ctx, keys)
+	for _, r := range results {
+		if r.Err == nil {
+			fmt.Fprintf(f.IO.Out, "%s stopped (%s)\n", r.Key, r.Took.Round(10*time.Millisecond))
+		}
+	}
+	return summarize(f, results, err)
 }

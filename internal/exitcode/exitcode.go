@@ -62,6 +62,16 @@ func NoRestart() []int {
 // "yes" rows of the table (an unexpected container exit, the engine gone).
 func PM2Restarts(code Code) bool { return code == Error || code == EngineDown }
 
+// Meaning is code's meaning as the table says it ("" for a code not in it).
+func Meaning(code Code) string {
+	for _, e := range table {
+		if e.code == code {
+			return e.meaning
+		}
+	}
+	return ""
+}
+
 // Help renders the table for the EXIT STATUS section of every command's help.
 func Help() string {
 	var b strings.Builder

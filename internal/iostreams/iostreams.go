@@ -1,6 +1,9 @@
 // Package iostreams is the one place pm2dock's output goes through: it knows
 // whether stdout is a terminal (tables with relative times) or a pipe (stable,
-// machine-readable lines). pm2dock writes no colour, so NO_COLOR holds trivially.
+// machine-readable lines), and whether a coding agent runs pm2dock (then
+// stdout counts as a pipe whatever it is, and progress lines are left out:
+// results and errors only). pm2dock writes no colour, so NO_COLOR holds
+// trivially.
 package iostreams
 
 import (
@@ -18,14 +21,56 @@ type IOStreams struct {
 	ErrOut io.Writer
 
 	stdoutTTY bool
+	// Agent names the coding agent that runs pm2dock (DetectAgent); "" for a
+	// person or a CI job.
+	Agent string
 }
 
 // System returns the process's own streams.
 func System() *IOStreams {
+	agent := DetectAgent(os.Getenv)
 	return &IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
-		stdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		stdoutTTY: agent == "" && term.IsTerminal(int(os.Stdout.Fd())),
+		Agent:     agent,
 	}
+}
+
+// agentEnv are the variables coding agents set in the commands they run,
+// each with the agent it names (the list of unjs/std-env's agent detection,
+// which its authors verified per agent; AI_AGENT is the explicit form).
+var agentEnv = []struct{ name, agent string }{
+	{"CLAUDECODE", "claude"}, {"CLAUDE_CODE", "claude"},
+	{"CURSOR_AGENT", "cursor"},
+	{"CODEX_SANDBOX", "codex"}, {"CODEX_THREAD_ID", "codex"},
+	{"GEMINI_CLI", "gemini"},
+	{"AUGMENT_AGENT", "augment"},
+	{"OPENCODE", "opencode"}, {"OPENCODE_CALLER", "opencode"},
+	{"GOOSE_PROVIDER", "goose"},
+	{"REPL_ID", "replit"},
+}
+
+// DetectAgent names the coding agent whose variables getenv shows, or "":
+// AI_AGENT's value when set, else the first of agentEnv set non-empty.
+func DetectAgent(getenv func(string) string) string {
+	if a := getenv("AI_AGENT"); a != "" {
+		return a
+	}
+	for _, e := range agentEnv {
+		if getenv(e.name) != "" {
+			return e.agent
+		}
+	}
+	return ""
+}
+
+// Progress is where a command's progress lines go ("db: starting through
+// PM2"): stderr, or nowhere for an agent, which reads results only.
+func (s *IOStreams) Progress() io.Writer {
+	if s.Agent != "" {
+		return io.Discard
+	}
+	return s.ErrOut
 }
 
 // Test returns streams backed by buffers, as a pipe would be.
