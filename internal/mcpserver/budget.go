@@ -9,17 +9,20 @@ import (
 
 // Budget is an io.Writer of text lines that keeps the newest lines within
 // max bytes and counts those it lets go: an answer an agent's context can
-// afford, however large the window it asked for. Memory stays within max
-// (plus one line) whatever is written.
+// afford, however large the window it asked for. The kept lines sit in one
+// buffer (the oldest at off), compacted when the dropped part outgrows the
+// kept one: memory stays within about twice max, and a line costs no
+// allocation of its own.
 type Budget struct {
 	max      int
-	lines    [][]byte // kept, oldest first
-	head     int      // lines[head:] are kept
-	size     int      // bytes kept, newlines included
-	partial  []byte   // a line not yet ended
-	dropped  int      // lines let go
-	dropSize int64    // their bytes
-	cut      int      // kept lines shortened to fit alone
+	buf      []byte // buf[off:] holds the kept lines, each ending in '\n'
+	off      int
+	starts   []int // the kept lines' offsets in buf, oldest first
+	head     int   // starts[head:] are kept
+	partial  []byte
+	dropped  int   // lines let go
+	dropSize int64 // their bytes
+	cut      int   // lines shortened to fit alone
 }
 
 // NewBudget returns a Budget of max bytes (0: DefaultMaxBytes); more than
@@ -46,12 +49,12 @@ func (b *Budget) Write(p []byte) (int, error) {
 			}
 			break
 		}
-		line := p[:i]
 		if len(b.partial) > 0 {
-			line = append(b.partial, line...)
-			b.partial = nil
+			b.add(append(b.partial, p[:i]...))
+			b.partial = b.partial[:0]
+		} else {
+			b.add(p[:i])
 		}
-		b.add(line)
 		p = p[i+1:]
 	}
 	return n, nil
@@ -62,24 +65,32 @@ func (b *Budget) add(line []byte) {
 		line = append(line[:b.max-len(" …")-1:b.max-len(" …")-1], " …"...)
 		b.cut++
 	}
-	b.lines = append(b.lines, append([]byte(nil), line...))
-	b.size += len(line) + 1
-	for b.size > b.max {
-		old := b.lines[b.head]
-		b.lines[b.head] = nil
-		b.head++
-		b.size -= len(old) + 1
+	b.starts = append(b.starts, len(b.buf))
+	b.buf = append(append(b.buf, line...), '\n')
+	for len(b.buf)-b.off > b.max {
+		end := len(b.buf)
+		if b.head+1 < len(b.starts) {
+			end = b.starts[b.head+1]
+		}
 		b.dropped++
-		b.dropSize += int64(len(old) + 1)
+		b.dropSize += int64(end - b.off)
+		b.off = end
+		b.head++
 	}
-	if b.head > 1024 && b.head > len(b.lines)/2 { // let go of the dropped slots
-		b.lines = append([][]byte(nil), b.lines[b.head:]...)
-		b.head = 0
+	if b.off > b.max { // compact: the dropped part is larger than the budget
+		n := copy(b.buf, b.buf[b.off:])
+		b.buf = b.buf[:n]
+		kept := copy(b.starts, b.starts[b.head:])
+		b.starts = b.starts[:kept]
+		for i := range b.starts {
+			b.starts[i] -= b.off
+		}
+		b.off, b.head = 0, 0
 	}
 }
 
 // Kept is how many lines the answer holds; Dropped how many it left out.
-func (b *Budget) Kept() int    { return len(b.lines) - b.head }
+func (b *Budget) Kept() int    { return len(b.starts) - b.head }
 func (b *Budget) Dropped() int { return b.dropped }
 
 // Text is the answer: the kept lines, then — when lines were left out — a
@@ -91,10 +102,7 @@ func (b *Budget) Text(what, narrow string) string {
 		b.partial = nil
 	}
 	var out bytes.Buffer
-	for _, l := range b.lines[b.head:] {
-		out.Write(l)
-		out.WriteByte('\n')
-	}
+	out.Write(b.buf[b.off:])
 	switch {
 	case b.dropped > 0:
 		fmt.Fprintf(&out, "[%d earlier %s (%d bytes) left out to stay within %d bytes; %s, or raise max_bytes (at most %d)]\n",

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -258,5 +259,39 @@ func TestWaitPassesItsTimeout(t *testing.T) {
 	f := &fake{t: t, expect: "Wait", status: Status{Verdicts: []string{"db: healthy"}, Rows: json.RawMessage(`[]`)}}
 	if text, isErr := call(t, connect(t, f, Options{}), "wait", map[string]any{"timeout": "90s"}); isErr || f.gotWait != 90*time.Second || !strings.Contains(text, "db: healthy") {
 		t.Errorf("wait: %v %q, timeout %s", isErr, text, f.gotWait)
+	}
+}
+
+// The budget keeps exactly the newest whole lines that fit, however the
+// text is cut into writes, and counts the rest.
+func TestBudgetKeepsTheNewestLinesThatFit(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for round := 0; round < 200; round++ {
+		max := 16 + r.IntN(600)
+		var lines []string
+		for i := r.IntN(300); i > 0; i-- {
+			lines = append(lines, strings.Repeat(string(rune('a'+i%26)), r.IntN(max-2))+fmt.Sprint(i%10))
+		}
+		text := strings.Join(lines, "\n") + "\n"
+		b, _ := NewBudget(max)
+		for rest := text; rest != ""; {
+			n := min(len(rest), 1+r.IntN(80))
+			b.Write([]byte(rest[:n]))
+			rest = rest[n:]
+		}
+		// The reference: from the newest back, while it fits.
+		size, k := 0, len(lines)
+		for k > 0 && size+len(lines[k-1])+1 <= max {
+			size += len(lines[k-1]) + 1
+			k--
+		}
+		want := strings.Join(lines[k:], "\n")
+		got := b.Text("lines", "narrow")
+		if k < len(lines) {
+			want += "\n"
+		}
+		if !strings.HasPrefix(got, want) || b.Dropped() != k || b.Kept() != len(lines)-k {
+			t.Fatalf("round %d (max %d, %d lines): kept %d dropped %d, want %d/%d\ngot  %q\nwant %q", round, max, len(lines), b.Kept(), b.Dropped(), len(lines)-k, k, got, want)
+		}
 	}
 }

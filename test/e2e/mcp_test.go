@@ -32,18 +32,26 @@ type mcpCall struct {
 // MCP client, pinned in package.json) and returns its answers to calls.
 func (e *stackEnv) mcp(serverArgs []string, calls ...mcpCall) []mcpAnswer {
 	e.t.Helper()
+	env := append(append(e.PM2.Env(), "PM2DOCK_PM2="+e.PM2.Bin), e.Env...)
+	return mcpClient(e.t, e.P.Dir, env, calls, append([]string{e.Bin, "mcp"}, serverArgs...)...)
+}
+
+// mcpClient runs testdata/mcp/client.mjs: command (the server, as an agent's
+// config names it) started in dir with env, answering calls.
+func mcpClient(t *testing.T, dir string, env []string, calls []mcpCall, command ...string) []mcpAnswer {
+	t.Helper()
 	raw, _ := json.Marshal(calls)
-	args := append([]string{filepath.Join(h.RepoRoot(), "test", "e2e", "testdata", "mcp", "client.mjs"), e.Bin, e.P.Dir, string(raw)}, serverArgs...)
+	args := append([]string{filepath.Join(h.RepoRoot(), "test", "e2e", "testdata", "mcp", "client.mjs"), dir, string(raw)}, command...)
 	cmd := exec.Command("node", args...)
-	cmd.Env = append(append(e.PM2.Env(), "PM2DOCK_PM2="+e.PM2.Bin), e.Env...)
+	cmd.Env = env
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
-		e.t.Fatalf("MCP client: %v\n%s\n%s", err, out.String(), errOut.String())
+		t.Fatalf("MCP client: %v\n%s\n%s", err, out.String(), errOut.String())
 	}
 	var answers []mcpAnswer
 	if err := json.Unmarshal(out.Bytes(), &answers); err != nil || len(answers) != len(calls) {
-		e.t.Fatalf("MCP client printed %q (%v), want %d answers\n%s", out.String(), err, len(calls), errOut.String())
+		t.Fatalf("MCP client printed %q (%v), want %d answers\n%s", out.String(), err, len(calls), errOut.String())
 	}
 	return answers
 }

@@ -202,6 +202,29 @@ module.exports = { apps: [
 	if out, code := w.run(ws, launcher, "--dir", "services", "wait", "db", "--timeout", "90s"); code != 0 {
 		t.Fatalf("pm2dock wait db: exit %d\n%s", code, out)
 	}
+	// An agent's config, written by init --mcp at the workspace root, starts
+	// the installed pm2dock as the agent would: that command, in the root.
+	mustRun(filepath.Join(ws, "services"), launcher, "init", "--mcp")
+	var agentCfg struct {
+		MCPServers map[string]struct {
+			Command string
+			Args    []string
+		} `json:"mcpServers"`
+	}
+	if err := json.Unmarshal([]byte(nxReadFile(t, filepath.Join(ws, ".mcp.json"))), &agentCfg); err != nil {
+		t.Fatalf(".mcp.json: %v", err)
+	}
+	server := agentCfg.MCPServers["pm2dock"]
+	if server.Command != "node_modules/.bin/pm2dock" || strings.Join(server.Args, " ") != "--dir services mcp" {
+		t.Fatalf(".mcp.json names %+v", server)
+	}
+	agentEnv := append(nxScrubbed(w.PM2.Env(), "POSTGRES_PASSWORD", "PG_PORT", "API_PORT", "PM2DOCK_FILE", "NX_"), w.env...)
+	answers := mcpClient(t, ws, agentEnv, []mcpCall{{Name: "status", Arguments: map[string]any{"services": []string{"db"}}}},
+		append([]string{server.Command}, server.Args...)...)
+	if a := answers[0]; a.IsError || !strings.HasPrefix(a.Text, "db: healthy\n") || strings.Contains(a.Text, secret) {
+		t.Errorf("status through the server .mcp.json starts: %+v", a)
+	}
+
 	apps := map[string]h.App{}
 	for _, a := range w.PM2.List() {
 		apps[a.Name] = a

@@ -196,18 +196,22 @@ func (w *workspace) quietContainer() (id, logPath string, err error) {
 }
 
 // writeBoth writes lines evenly over 24 h from start until size bytes of
-// store, in both formats.
+// store, in both formats (jsonLog "": the store only).
 func writeBoth(dir, svc, jsonLog string, start time.Time, size int64) (int, error) {
 	wr, err := logstore.OpenWriter(dir, svc, logstore.WriterOptions{FlushInterval: -1})
 	if err != nil {
 		return 0, err
 	}
-	jf, err := os.Create(jsonLog)
-	if err != nil {
-		return 0, err
+	var jout io.Writer = io.Discard
+	if jsonLog != "" {
+		jf, err := os.Create(jsonLog)
+		if err != nil {
+			return 0, err
+		}
+		defer jf.Close()
+		jout = jf
 	}
-	defer jf.Close()
-	jb := bufio.NewWriterSize(jf, 1<<20)
+	jb := bufio.NewWriterSize(jout, 1<<20)
 	msg := []byte("2026-11-01 00:00:00.000 UTC [42] LOG:  checkpoint complete: wrote 1234 buffers (7.5%); 0 WAL file(s) added, 0 removed, 1 recycled; write=0.1 s")
 	const perLine = 240 // bytes of a stored record, about
 	lines := int(size / perLine)

@@ -1,17 +1,18 @@
-// A real MCP client for the e2e test: the TypeScript SDK's Client over stdio,
-// spawning `BIN mcp [SERVER ARGS...]` in DIR. It makes the calls of CALLS (a
-// JSON array of {"list": true} or {"name": TOOL, "arguments": {...}}) in
-// order and prints one JSON array of answers:
+// A real MCP client for the e2e tests: the TypeScript SDK's Client over
+// stdio, spawning COMMAND ARGS... in DIR (as an agent spawns a server its
+// config names). It makes the calls of CALLS (a JSON array of {"list": true}
+// or {"name": TOOL, "arguments": {...}}) in order and prints one JSON array
+// of answers:
 // {"tools": [names]} | {"isError": bool, "text": "…"} | {"protocolError": "…"}.
 //
-// usage: node client.mjs BIN DIR CALLS [SERVER ARGS...]
+// usage: node client.mjs DIR CALLS COMMAND [ARGS...]
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 
-const [bin, dir, calls, ...serverArgs] = process.argv.slice(2);
+const [dir, calls, command, ...args] = process.argv.slice(2);
 const transport = new StdioClientTransport({
-  command: bin,
-  args: ['mcp', ...serverArgs],
+  command,
+  args,
   cwd: dir,
   env: process.env, // the test's PM2_HOME and engine
   stderr: 'inherit',
