@@ -45,7 +45,7 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 		err = exitcode.New(exitcode.Interrupted, err, "")
 	}
 	code := exitcode.FromError(err)
-	if code != exitcode.JobDone { // a job's shim ending well said so itself
+	if code != exitcode.JobDone && !exitcode.IsPassed(err) { // a job's shim ending well said so itself; an exec's command spoke for itself
 		fmt.Fprintf(f.IO.ErrOut, "pm2dock: %v\n", err)
 	}
 	return int(code)
@@ -89,6 +89,8 @@ queryable by time.`,
 		NewCmdWait(f, nil),
 		NewCmdDashboard(f, nil),
 		NewCmdMCP(f, nil),
+		NewCmdExec(f, nil),
+		NewCmdReset(f, nil),
 		NewCmdNxTargets(f),
 		NewCmdPrune(f, nil),
 		NewCmdDeliverAlert(f),

@@ -91,14 +91,7 @@ func startRun(ctx context.Context, f *Factory, opts *StartOptions) error {
 	}
 	defer closeEngine()
 	p := st.Profile
-	eco, err := buildEcosystem(f, p, p.Keys())
-	if err != nil {
-		return err
-	}
-	if err := ecosystem.Write(st.Ecosystem, eco); err != nil {
-		return err
-	}
-	if err := handoff.Write(p.StateDir.Handoff(), p.ReferencedVars(), f.Environ()); err != nil {
+	if err := writeStartFiles(f, st); err != nil {
 		return err
 	}
 	for _, k := range keys {
@@ -117,6 +110,20 @@ func startRun(ctx context.Context, f *Factory, opts *StartOptions) error {
 	results, err := st.Start(ctx, keys, force)
 	printStart(f, p, results, opts.Restart)
 	return summarize(f, results, err)
+}
+
+// writeStartFiles writes what the shims PM2 starts read: the ecosystem and
+// the secrets handoff (docs/architecture.md#secrets-handoff).
+func writeStartFiles(f *Factory, st *stack.Stack) error {
+	p := st.Profile
+	eco, err := buildEcosystem(f, p, p.Keys())
+	if err != nil {
+		return err
+	}
+	if err := ecosystem.Write(st.Ecosystem, eco); err != nil {
+		return err
+	}
+	return handoff.Write(p.StateDir.Handoff(), p.ReferencedVars(), f.Environ())
 }
 
 // summarize prints every failure when there are several and returns one error

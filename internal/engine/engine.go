@@ -1,7 +1,8 @@
 // Package engine connects to the Docker Engine API with the official Go client,
 // negotiating the API version down (at least 1.41 must work: docs/architecture.md#compose-and-the-engine-api).
-// Lifecycle changes go through the compose CLI (package compose); this package
-// only observes and stops.
+// Creating and starting containers goes through the compose CLI (package
+// compose); through this client pm2dock observes, stops, runs `exec`, and
+// removes what a `reset` removes.
 package engine
 
 import (

@@ -107,6 +107,24 @@ func New(code Code, err error, hint string) error {
 	return &Err{Code: code, Err: err, Hint: hint}
 }
 
+// Passed is the exit code of a command pm2dock ran for the user and whose
+// own output said what happened (`pm2dock exec`): pm2dock exits with it and
+// adds nothing.
+func Passed(code int) error {
+	if code == 0 {
+		return nil
+	}
+	return &Err{Code: Code(code), Err: errPassed}
+}
+
+var errPassed = errors.New("")
+
+// IsPassed reports whether err is a Passed exit code.
+func IsPassed(err error) bool {
+	var e *Err
+	return errors.As(err, &e) && e.Err == errPassed
+}
+
 // Errorf builds an error with code from a format.
 func Errorf(code Code, format string, a ...any) error {
 	return &Err{Code: code, Err: fmt.Errorf(format, a...)}

@@ -20,7 +20,7 @@ type IOStreams struct {
 	Out    io.Writer
 	ErrOut io.Writer
 
-	stdoutTTY bool
+	stdoutTTY, stdinTTY bool
 	// Agent names the coding agent that runs pm2dock (DetectAgent); "" for a
 	// person or a CI job.
 	Agent string
@@ -32,6 +32,7 @@ func System() *IOStreams {
 	return &IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		stdoutTTY: agent == "" && term.IsTerminal(int(os.Stdout.Fd())),
+		stdinTTY:  term.IsTerminal(int(os.Stdin.Fd())),
 		Agent:     agent,
 	}
 }
@@ -78,6 +79,9 @@ func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer) {
 	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
 	return &IOStreams{In: &bytes.Buffer{}, Out: out, ErrOut: errOut}, out, errOut
 }
+
+// IsStdinTTY reports whether stdin is a terminal.
+func (s *IOStreams) IsStdinTTY() bool { return s.stdinTTY }
 
 // IsStdoutTTY reports whether stdout is a terminal.
 func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }

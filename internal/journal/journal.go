@@ -34,6 +34,7 @@ const (
 	Restart    Kind = "restart"    // a container is started again after the last one ended
 	CrashLoop  Kind = "crash-loop" // too many failures within restart.window: PM2 stops restarting
 	Stop       Kind = "stop"       // stopped on request
+	Reset      Kind = "reset"      // its container and own volumes removed on request (pm2dock reset)
 	EngineDown Kind = "engine-down"
 	EngineUp   Kind = "engine-up"
 )
@@ -51,7 +52,7 @@ func (k Kind) Level() logstore.Level {
 
 func (k Kind) valid() bool {
 	switch k {
-	case Start, Adopt, Ready, Healthy, Unhealthy, Exit, Completed, Restart, CrashLoop, Stop, EngineDown, EngineUp:
+	case Start, Adopt, Ready, Healthy, Unhealthy, Exit, Completed, Restart, CrashLoop, Stop, Reset, EngineDown, EngineUp:
 		return true
 	}
 	return false
