@@ -3,7 +3,9 @@ package e2e
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -163,5 +165,52 @@ volumes:
 	b.WriteString(h.Docker(t, "", "volume", "ls", "-q", "--filter", "name="+e.P.Name+"_shared"))
 	if strings.TrimSpace(b.String()) == "" {
 		t.Error("the shared volume is gone")
+	}
+}
+
+// pull says which images changed, and --restart recreates only those, through
+// PM2, on the new image; a service with pull: never is skipped.
+func TestPullRestartsWhatChanged(t *testing.T) {
+	h.Require(t)
+	h.RequireImage(t, h.FixtureImage)
+	reg := h.StartRegistry(t)
+	tag := "pm2dock/pulled:" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
+	ref := reg.Push(h.FixtureImage, tag)
+	e := newStack(t, fmt.Sprintf(`
+services:
+  app: {image: %s, stop_grace_period: 2s}
+  steady: {image: %s, stop_grace_period: 2s}
+  pinned: {image: %s, stop_grace_period: 2s}
+`, ref, h.FixtureImage, h.FixtureImage), "services:\n  app: {}\n  steady: {}\n  pinned: {pull: never}\n")
+	e.MustRun("start")
+	steady := e.Running("steady")
+	out := e.MustRun("pull", "app")
+	if !strings.Contains(out, "app: pulled "+ref+", unchanged") {
+		t.Errorf("pull of an unchanged image:\n%s", out)
+	}
+	old := strings.TrimSpace(h.Docker(t, "", "image", "inspect", "-f", "{{.Id}}", ref))
+	// New content under the same tag: the fixture with one more layer.
+	ctxDir := t.TempDir()
+	os.WriteFile(filepath.Join(ctxDir, "Dockerfile"), []byte("FROM "+h.FixtureImage+"\nLABEL pm2dock.test.version=2\n"), 0o644)
+	h.Docker(t, ctxDir, "build", "-q", "-t", "pm2dock-test/fixture:pull-v2", ".")
+	t.Cleanup(func() { h.TryDocker("", "rmi", "pm2dock-test/fixture:pull-v2") })
+	reg.Push("pm2dock-test/fixture:pull-v2", tag)
+	out = e.MustRun("pull", "app", "pinned", "--restart")
+	if !strings.Contains(out, "app: pulled "+ref+", changed") || !strings.Contains(out, "pinned: skipped (pull: never)") || !strings.Contains(out, "app restarted: PM2 pid") {
+		t.Errorf("pull --restart after a push:\n%s", out)
+	}
+	now := strings.TrimSpace(h.Docker(t, "", "image", "inspect", "-f", "{{.Id}}", ref))
+	if now == old {
+		t.Fatal("the tag's image did not change locally")
+	}
+	if c := e.Running("app"); c.Image != now {
+		t.Errorf("app runs image %s, want the pulled %s", c.Image, now)
+	}
+	if c := e.Running("steady"); c.ID != steady.ID || c.State.StartedAt != steady.State.StartedAt {
+		t.Error("pull --restart touched a service whose image did not change")
+	}
+	rows, _ := e.status("app")
+	if rows["app"].State != "running" {
+		t.Errorf("app after the restart: %s", rows["app"].State)
 	}
 }

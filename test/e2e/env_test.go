@@ -71,6 +71,7 @@ func (e *stackEnv) MustRun(args ...string) string {
 type container struct {
 	ID           string `json:"Id"`
 	Name         string
+	Image        string // the image's ID
 	RestartCount int
 	HostConfig   struct {
 		RestartPolicy struct{ Name string }
