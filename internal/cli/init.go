@@ -100,6 +100,7 @@ THE PROFILE (pm2dock.yaml; every key optional, unknown keys are errors)
   pm2:
     namespace: NAME           # default: the compose project name
   state_dir: ` + d("state_dir") + `
+  snapshot_dir: ` + d("snapshot_dir") + `
   logs: ` + profile.DefaultFlow("logs") + `
   alerts: {command: [./alert.sh], webhook: http://127.0.0.1:9000/pm2dock}
   defaults:                   # each service inherits; its own keys win

@@ -14,6 +14,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/profile"
 	"github.com/pm2dock/pm2dock/internal/render"
 	"github.com/pm2dock/pm2dock/internal/service"
+	"github.com/pm2dock/pm2dock/internal/shim"
 )
 
 // PullOptions are the inputs of `pm2dock pull`.
@@ -59,7 +60,7 @@ func pullRun(ctx context.Context, f *Factory, opts *PullOptions) error {
 	var changed []service.Key
 	for _, k := range keys {
 		svc, _ := p.Service(k)
-		ref := imageOf(p, svc)
+		ref := shim.Image(p.Project.Name, svc.Spec)
 		if svc.Pull == "never" {
 			fmt.Fprintf(f.IO.Out, "%s: skipped (pull: never), image %s\n", k, ref)
 			continue
@@ -111,15 +112,6 @@ func pullRun(ctx context.Context, f *Factory, opts *PullOptions) error {
 	results, err := st.Start(ctx, running, restart)
 	printStart(f, p, results, true)
 	return summarize(f, results, err)
-}
-
-// imageOf is the image a service runs: its image, or for a service that is
-// only built, the name compose gives the build (PROJECT-SERVICE).
-func imageOf(p *profile.Profile, svc *profile.Service) string {
-	if svc.Spec.Image != "" {
-		return svc.Spec.Image
-	}
-	return p.Project.Name + "-" + svc.Compose
 }
 
 // serviceImage is the image the service's container runs (the running one,

@@ -20,6 +20,7 @@ type Default struct {
 // doc.go to it).
 var Defaults = []Default{
 	{"state_dir", ".pm2dock/state"},
+	{"snapshot_dir", ".pm2dock/snapshots"},
 	{"logs.dir", ".pm2dock/logs"},
 	{"logs.max_age", "168h"},
 	{"logs.max_size", "1GiB"},

@@ -16,6 +16,7 @@
 //	pm2:
 //	  namespace: docker             # default: the compose project name
 //	state_dir: .pm2dock/state
+//	snapshot_dir: .pm2dock/snapshots  # pm2dock snapshot's files (docs/contracts.md#snapshots)
 //	logs:
 //	  dir: .pm2dock/logs
 //	  max_age: 168h

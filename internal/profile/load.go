@@ -137,6 +137,7 @@ func (p *Profile) resolvePaths(raw *rawFile) {
 	}
 	p.Compose.Project, p.Compose.Profiles = raw.Compose.Project, raw.Compose.Profiles
 	p.StateDir = state.Dir(abs(raw.StateDir, filepath.FromSlash(DefaultOf("state_dir"))))
+	p.SnapshotDir = abs(raw.SnapshotDir, filepath.FromSlash(DefaultOf("snapshot_dir")))
 	p.Logs = defaultLogs()
 	p.Logs.Dir = abs(raw.Logs.Dir, filepath.FromSlash(DefaultOf("logs.dir")))
 	if raw.Logs.MaxAge != nil {

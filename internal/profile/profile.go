@@ -17,9 +17,11 @@ type Profile struct {
 	Dir       string    // the folder relative paths resolve against
 	Namespace string    // PM2 namespace of the apps
 	StateDir  state.Dir // absolute
-	Logs      Logs
-	Alerts    Alerts
-	Compose   Compose
+	// SnapshotDir holds pm2dock snapshot's files (absolute; docs/contracts.md#snapshots).
+	SnapshotDir string
+	Logs        Logs
+	Alerts      Alerts
+	Compose     Compose
 	// EngineContext is engine.context: the docker context every command and
 	// compose call uses, as `docker --context`; "" lets the environment choose
 	// (package endpoint).

@@ -13,8 +13,9 @@ type rawFile struct {
 	PM2 struct {
 		Namespace string `yaml:"namespace"`
 	} `yaml:"pm2"`
-	StateDir string `yaml:"state_dir"`
-	Logs     struct {
+	StateDir    string `yaml:"state_dir"`
+	SnapshotDir string `yaml:"snapshot_dir"`
+	Logs        struct {
 		Dir         string    `yaml:"dir"`
 		MaxAge      *Duration `yaml:"max_age"`
 		MaxSize     *Size     `yaml:"max_size"`

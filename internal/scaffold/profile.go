@@ -44,6 +44,7 @@ func RenderProfile(s *Stack) []byte {
 	c("  namespace: "+ns, "default: the compose project; `pm2 restart "+ns+"` restarts them all")
 	d := profile.DefaultOf
 	c("state_dir: "+d("state_dir"), "")
+	c("snapshot_dir: "+d("snapshot_dir"), "`pm2dock snapshot` keeps each service's snapshots here")
 	c("logs:", "")
 	c("  dir: "+d("logs.dir"), "one folder per service, queried by `pm2dock logs`")
 	c("  max_age: "+d("logs.max_age"), "")

@@ -27,6 +27,11 @@ func (s *Shim) preflight(ctx context.Context) (*container.Summary, error) {
 	if err := s.Profile.MissingEnv(s.Service); err != nil {
 		return nil, err
 	}
+	if name := s.Profile.StateDir.RestoringFrom(s.Service.Key); name != "" {
+		// Its data is half put back (docs/contracts.md#snapshots): never run on it.
+		return nil, exitcode.New(exitcode.Usage, fmt.Errorf("%s: a restore of snapshot %s did not finish: its volumes hold part of it", s.Service.Key, name),
+			fmt.Sprintf("finish it: pm2dock restore %s %s --yes", s.Service.Key, name))
+	}
 	if w := s.Service.RestartNote(); w != "" && !s.st.Warned {
 		fmt.Fprintf(s.Stderr, "[pm2dock] %s: %s\n", s.Service.Key, w)
 		s.st.Warned = true

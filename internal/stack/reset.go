@@ -55,37 +55,14 @@ func (s *Stack) PlanReset(ctx context.Context, keys []service.Key) (*ResetPlan, 
 		if err != nil {
 			return nil, err
 		}
-		for _, v := range svc.Spec.Volumes {
-			switch {
-			case v.Type == types.VolumeTypeBind:
-				plan.Kept[k] = append(plan.Kept[k], fmt.Sprintf("%s (a bind mount of %s: your files)", v.Target, v.Source))
-			case v.Type != types.VolumeTypeVolume || v.Source == "":
-				// tmpfs, or an anonymous volume: it goes with the container
-			default:
-				vc := p.Project.Volumes[v.Source]
-				if vc.External {
-					plan.Kept[k] = append(plan.Kept[k], fmt.Sprintf("%s (volume %s is external: not the stack's)", v.Target, v.Source))
-					continue
-				}
-				if others := mountersOf(p.Project, v.Source, svc.Compose); len(others) > 0 {
-					return nil, exitcode.New(exitcode.Usage,
-						fmt.Errorf("%s: volume %s is mounted by compose services %s and %s: a reset of %s would take their data too",
-							k, v.Source, svc.Compose, strings.Join(others, ", "), k),
-						"give each service a volume of its own, or remove the data by hand")
-				}
-				name := vc.Name
-				if name == "" {
-					name = p.Project.Name + "_" + v.Source
-				}
-				if _, err := rm.VolumeInspect(ctx, name, client.VolumeInspectOptions{}); err != nil {
-					if cerrdefs.IsNotFound(err) {
-						continue // never created: nothing to remove
-					}
-					return nil, fmt.Errorf("%s: inspect volume %s: %w", k, name, err)
-				}
-				if !slices.Contains(plan.Volumes[k], name) {
-					plan.Volumes[k] = append(plan.Volumes[k], name)
-				}
+		vols, kept, err := s.OwnVolumes(ctx, rm, k)
+		if err != nil {
+			return nil, err
+		}
+		plan.Kept[k] = kept
+		for _, v := range vols {
+			if v.Exists && !slices.Contains(plan.Volumes[k], v.Name) {
+				plan.Volumes[k] = append(plan.Volumes[k], v.Name)
 			}
 		}
 		cs, err := s.Engine.ServiceContainers(ctx, p.Project.Name, svc.Compose)
@@ -96,12 +73,73 @@ func (s *Stack) PlanReset(ctx context.Context, keys []service.Key) (*ResetPlan, 
 			plan.Containers[k] = append(plan.Containers[k], engine.Name(c))
 		}
 	}
-	deps, err := s.runningDependents(ctx, keys)
+	deps, err := s.RunningDependents(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
 	plan.Dependents = deps
 	return plan, nil
+}
+
+// OwnVolume is a named volume only one service mounts.
+type OwnVolume struct {
+	Source string // the compose volume key
+	Name   string // the engine's name
+	Target string // where the service mounts it
+	Exists bool   // the engine has it (a service that never ran has none)
+}
+
+// VolumeInspector is what OwnVolumes asks the engine.
+type VolumeInspector interface {
+	VolumeInspect(ctx context.Context, id string, opts client.VolumeInspectOptions) (client.VolumeInspectResult, error)
+}
+
+// OwnVolumes returns the named volumes only key's compose service mounts,
+// and the mounts it keeps out of them, each with why: bind mounts (your
+// files) and external volumes (not the stack's). A volume another compose
+// service mounts (a disabled one too) is an error naming both (exit 2): its
+// data is theirs as well.
+func (s *Stack) OwnVolumes(ctx context.Context, e VolumeInspector, key service.Key) ([]OwnVolume, []string, error) {
+	p := s.Profile
+	svc, err := p.Service(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []OwnVolume
+	var kept []string
+	for _, v := range svc.Spec.Volumes {
+		switch {
+		case v.Type == types.VolumeTypeBind:
+			kept = append(kept, fmt.Sprintf("%s (a bind mount of %s: your files)", v.Target, v.Source))
+		case v.Type != types.VolumeTypeVolume || v.Source == "":
+			// tmpfs, or an anonymous volume: it goes with the container
+		default:
+			vc := p.Project.Volumes[v.Source]
+			if vc.External {
+				kept = append(kept, fmt.Sprintf("%s (volume %s is external: not the stack's)", v.Target, v.Source))
+				continue
+			}
+			if others := mountersOf(p.Project, v.Source, svc.Compose); len(others) > 0 {
+				return nil, nil, exitcode.New(exitcode.Usage,
+					fmt.Errorf("%s: volume %s is mounted by compose services %s and %s: its data is theirs too",
+						key, v.Source, svc.Compose, strings.Join(others, ", ")),
+					"give each service a volume of its own, or handle the data by hand")
+			}
+			name := vc.Name
+			if name == "" {
+				name = p.Project.Name + "_" + v.Source
+			}
+			ov := OwnVolume{Source: v.Source, Name: name, Target: v.Target, Exists: true}
+			if _, err := e.VolumeInspect(ctx, name, client.VolumeInspectOptions{}); err != nil {
+				if !cerrdefs.IsNotFound(err) {
+					return nil, nil, fmt.Errorf("%s: inspect volume %s: %w", key, name, err)
+				}
+				ov.Exists = false
+			}
+			out = append(out, ov)
+		}
+	}
+	return out, kept, nil
 }
 
 // mountersOf lists the compose services other than self that mount the
@@ -124,9 +162,9 @@ func mountersOf(p *types.Project, source, self string) []string {
 	return out
 }
 
-// runningDependents are the services PM2 runs that depend on keys, directly
+// RunningDependents are the services PM2 runs that depend on keys, directly
 // or through others, not keys themselves.
-func (s *Stack) runningDependents(ctx context.Context, keys []service.Key) ([]service.Key, error) {
+func (s *Stack) RunningDependents(ctx context.Context, keys []service.Key) ([]service.Key, error) {
 	rdeps := map[service.Key][]service.Key{}
 	for _, k := range s.Profile.Keys() {
 		ds, err := deps(s.Profile, k)

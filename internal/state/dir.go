@@ -36,6 +36,19 @@ func (d Dir) RestartOverride(key service.Key) string {
 // resource figures (Stats).
 func (d Dir) Stats(key service.Key) string { return d.join(string(key) + ".stats.json") }
 
+// Restoring is the marker of a restore of key's volumes that has begun and
+// not finished (package snapshot): it holds the snapshot's name.
+func (d Dir) Restoring(key service.Key) string { return d.join(string(key) + ".restoring") }
+
+// RestoringFrom returns the snapshot a restore of key is putting back, or "".
+func (d Dir) RestoringFrom(key service.Key) string {
+	raw, err := os.ReadFile(d.Restoring(key))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(raw))
+}
+
 // Handoff is the file of variables handed to the shims (package handoff).
 func (d Dir) Handoff() string { return d.join("handoff.env") }
 

@@ -7,7 +7,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	h "github.com/pm2dock/pm2dock/internal/testsupport/harness"
 )
@@ -213,4 +215,191 @@ services:
 	if rows["app"].State != "running" {
 		t.Errorf("app after the restart: %s", rows["app"].State)
 	}
+}
+
+// A snapshot, more writes, a restore: exactly the snapshot's rows, the
+// dependent app back, the other service untouched, and PostgreSQL's log says
+// it was shut down cleanly before each copy.
+func TestSnapshotAndRestoreGiveBackExactlyTheSnapshot(t *testing.T) {
+	e := dataStack(t)
+	e.MustRun("start")
+	if _, code := e.psql("create table t(x int); insert into t select generate_series(1, 1000)"); code != 0 {
+		t.Fatal("create rows")
+	}
+	otherCtr := e.Running("other")
+	out := e.MustRun("snapshot", "db", "first")
+	if !strings.Contains(out, "db: snapshot first taken: 1 volume(s)") {
+		t.Errorf("snapshot:\n%s", out)
+	}
+	if list := e.MustRun("snapshots", "db"); !strings.Contains(list, "first") || !strings.Contains(list, "pgdata") {
+		t.Errorf("snapshots:\n%s", list)
+	}
+	e.psql("insert into t select generate_series(1001, 1500); create table later(y int)")
+	if out, _ := e.psql("select count(*) from t"); out != "1500" {
+		t.Fatalf("rows before the restore: %s", out)
+	}
+	restoredAt := time.Now()
+	e.MustRun("restore", "db", "first", "--yes")
+	if out, _ := e.psql("select count(*), sum(x) from t"); out != "1000|500500" {
+		t.Errorf("after the restore: %q, want the snapshot's 1000 rows (sum 500500)", out)
+	}
+	if out, code := e.psql("select 1 from later"); code == 0 {
+		t.Errorf("a table made after the snapshot survived the restore: %q", out)
+	}
+	rows, _ := e.status()
+	if rows["db"].State != "healthy" || rows["app"].State != "healthy" {
+		t.Errorf("after the restore: db %s, app %s", rows["db"].State, rows["app"].State)
+	}
+	if now := e.Running("other"); now.ID != otherCtr.ID || now.State.StartedAt != otherCtr.State.StartedAt {
+		t.Error("another service's container was touched")
+	}
+	// The restored data was written by a PostgreSQL that shut down cleanly.
+	clean := e.logs("db", "--since", restoredAt.UTC().Format(time.RFC3339Nano), "--grep", "database system was (shut down|interrupted)")
+	if len(clean) == 0 || !strings.Contains(clean[0].Msg, "database system was shut down at") {
+		t.Errorf("PostgreSQL's log after the restore: %+v, want \"database system was shut down at\"", clean)
+	}
+	if evs := e.events("db"); count(evs, "exit") != 0 || count(evs, "crash-loop") != 0 {
+		t.Errorf("snapshot and restore were counted as failures: %s", kinds(evs))
+	}
+
+	// A restore that stopped halfway (its marker left, as an engine restart
+	// or a full disk mid-extract leaves it): nothing starts the service on
+	// the half-restored data, and the same restore finishes it.
+	e.MustRun("stop", "db", "app")
+	marker := filepath.Join(e.P.Dir, ".pm2dock", "state", "db.restoring")
+	os.WriteFile(marker, []byte("first\n"), 0o644)
+	if _, errOut, code := e.Run("start", "db"); code != 2 || !strings.Contains(errOut, "a restore of snapshot first did not finish") ||
+		!strings.Contains(errOut, "pm2dock restore db first --yes") {
+		t.Errorf("start during an unfinished restore: exit %d, %q", code, errOut)
+	}
+	e.MustRun("restore", "db", "first", "--yes")
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the finished restore left its marker")
+	}
+	if out, _ := e.psql("select count(*) from t"); out != "1000" {
+		t.Errorf("after finishing the restore: %s rows", out)
+	}
+}
+
+// Bad input changes nothing: a name with a path, an unknown or a corrupt
+// snapshot, a service without volumes of its own, a restore without --yes.
+func TestSnapshotBadInputChangesNothing(t *testing.T) {
+	e := dataStack(t)
+	e.MustRun("start", "db", "app")
+	e.psql("create table t(x int); insert into t values (1),(2)")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"snapshot", "db", "../escape"}, `snapshot name "../escape"`},
+		{[]string{"snapshot", "app"}, "app has no named volume of its own"},
+		{[]string{"restore", "db", "nope", "--yes"}, `db has no snapshot "nope"`},
+	} {
+		if _, errOut, code := e.Run(c.args...); code != 2 || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, %q; want 2 and %q", c.args, code, errOut, c.want)
+		}
+	}
+	e.MustRun("snapshot", "db", "good")
+	before := e.Running("db")
+	if _, errOut, code := e.Run("restore", "db", "good"); code != 2 || !strings.Contains(errOut, "--yes") {
+		t.Errorf("restore without a terminal or --yes: exit %d, %q", code, errOut)
+	}
+	tarPath := filepath.Join(e.P.Dir, ".pm2dock", "snapshots", "db", "good", "pgdata.tar")
+	f, err := os.OpenFile(tarPath, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteAt([]byte("X"), 4096)
+	f.Close()
+	if _, errOut, code := e.Run("restore", "db", "good", "--yes"); code != 2 || !strings.Contains(errOut, "is corrupt: pgdata.tar") {
+		t.Errorf("restore of a corrupt snapshot: exit %d, %q", code, errOut)
+	}
+	if now := e.Running("db"); now.ID != before.ID || now.State.StartedAt != before.State.StartedAt {
+		t.Error("a refused restore touched the container")
+	}
+	if out, _ := e.psql("select count(*) from t"); out != "2" {
+		t.Errorf("rows after refused restores: %s", out)
+	}
+	e.MustRun("snapshots", "db", "--delete", "good")
+	if list := e.MustRun("snapshots", "db"); strings.Contains(list, "good") {
+		t.Errorf("deleted snapshot still listed:\n%s", list)
+	}
+}
+
+// Interrupted, or on a full disk, a snapshot keeps nothing and the service
+// runs again on its data, as it was.
+func TestSnapshotInterruptedOrOnAFullDiskLeavesTheServiceAsItWas(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("a tmpfs mount needs root")
+	}
+	e := dataStack(t)
+	small := filepath.Join(e.P.Dir, "small")
+	os.MkdirAll(small, 0o755)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", small).CombinedOutput(); err != nil {
+		t.Fatalf("mount tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", small).Run() })
+	e.MustRun("start", "db", "app")
+	// About 150 MB of rows: a copy long enough to be interrupted in the act.
+	if _, code := e.psql("create table big as select i, repeat('x', 500) as pad from generate_series(1, 250000) i"); code != 0 {
+		t.Fatal("create rows")
+	}
+
+	// Ctrl-C while the volume is being copied out.
+	cmd := exec.Command(e.Bin, "snapshot", "db", "cut")
+	cmd.Dir, cmd.Env = e.P.Dir, append(append(e.PM2.Env(), "PM2DOCK_PM2="+e.PM2.Bin), e.Env...)
+	errOut := &lockedBuffer{}
+	cmd.Stderr = errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 60*time.Second, "the copy begins", func() bool { return strings.Contains(errOut.String(), "copying") })
+	time.Sleep(100 * time.Millisecond)
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Errorf("interrupted snapshot: %v, want exit 130\n%s", err, errOut.String())
+	}
+	if entries, _ := os.ReadDir(filepath.Join(e.P.Dir, ".pm2dock", "snapshots", "db")); len(entries) != 0 {
+		t.Errorf("an interrupted snapshot left %v", entries)
+	}
+	rows, _ := e.status("db", "app")
+	if rows["db"].State != "healthy" || rows["app"].State != "healthy" {
+		t.Errorf("after an interrupted snapshot: db %s, app %s", rows["db"].State, rows["app"].State)
+	}
+
+	// A snapshot folder on a disk too small for it.
+	os.WriteFile(filepath.Join(e.P.Dir, "pm2dock.yaml"), []byte("snapshot_dir: small\n"), 0o644)
+	_, stderr, code := e.Run("snapshot", "db", "full")
+	if code == 0 || !strings.Contains(stderr, "no space left on device") {
+		t.Errorf("snapshot onto a full disk: exit %d, %q", code, stderr)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(small, "db")); len(entries) != 0 {
+		t.Errorf("a snapshot on a full disk left %v", entries)
+	}
+	if out, _ := e.psql("select count(*) from big"); out != "250000" {
+		t.Errorf("rows after the failed snapshots: %s", out)
+	}
+	rows, _ = e.status("db", "app")
+	if rows["db"].State != "healthy" || rows["app"].State != "healthy" {
+		t.Errorf("after a snapshot on a full disk: db %s, app %s", rows["db"].State, rows["app"].State)
+	}
+}
+
+// lockedBuffer is a buffer a command writes while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
