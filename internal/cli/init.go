@@ -69,8 +69,8 @@ into the folder, and targets a project.json defines win.
 
 With --nx --project-json, write those targets into project.json in that folder
 instead (created, or updated in place). Its nx:run-commands targets, all uncached:
-  start stop restart status logs events wait prune
-                                         the whole stack; what you type after the
+  start stop restart status logs events wait prune dashboard
+  pull snapshot restore reset            the whole stack; what you type after the
                                          target reaches pm2dock:
                                          nx run services:logs db --since=1h
   start-SVC stop-SVC restart-SVC status-SVC logs-SVC events-SVC wait-SVC

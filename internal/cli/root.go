@@ -18,6 +18,7 @@ import (
 	"github.com/pm2dock/pm2dock/internal/iostreams"
 	"github.com/pm2dock/pm2dock/internal/profile"
 	"github.com/pm2dock/pm2dock/internal/service"
+	"github.com/pm2dock/pm2dock/internal/snapshot"
 )
 
 // Main runs pm2dock with args and returns its exit code.
@@ -105,7 +106,46 @@ queryable by time.`,
 		}
 	}
 	root.RegisterFlagCompletionFunc("service", f.completeServices)
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "restore", "snapshot": // SERVICE, then its snapshot names (a new NAME for snapshot: none)
+			c.ValidArgsFunction = func(c *cobra.Command, args []string, s string) ([]cobra.Completion, cobra.ShellCompDirective) {
+				if len(args) == 0 {
+					return f.completeServices(c, args, s)
+				}
+				if c.Name() == "snapshot" || len(args) > 1 {
+					return nil, cobra.ShellCompDirectiveNoFileComp
+				}
+				return f.completeSnapshots(args[0]), cobra.ShellCompDirectiveNoFileComp
+			}
+		case "snapshots":
+			c.RegisterFlagCompletionFunc("delete", func(c *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+				if len(args) != 1 {
+					return nil, cobra.ShellCompDirectiveNoFileComp
+				}
+				return f.completeSnapshots(args[0]), cobra.ShellCompDirectiveNoFileComp
+			})
+		}
+	}
 	return root, parsed
+}
+
+// completeSnapshots offers the names of svc's snapshots.
+func (f *Factory) completeSnapshots(svc string) []cobra.Completion {
+	dir, err := f.dir()
+	if err != nil {
+		return nil
+	}
+	p, err := profile.Peek(profile.Options{File: f.File, Dir: dir, Env: f.Environ()})
+	if err != nil {
+		return nil
+	}
+	ms, _ := snapshot.List(p.SnapshotDir, service.Key(svc))
+	var out []cobra.Completion
+	for _, m := range ms {
+		out = append(out, m.Name)
+	}
+	return out
 }
 
 // completeServices offers the profile's service keys not typed yet: from

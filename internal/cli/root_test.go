@@ -71,3 +71,20 @@ func TestCompletionOffersTheProfilesServicesNotTypedYet(t *testing.T) {
 		}
 	}
 }
+
+// restore completes the service, then its snapshots' names.
+func TestCompletionOffersSnapshotNames(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "pm2dock.yaml"), []byte("snapshot_dir: snaps\nservices:\n  db: {}\n"), 0o644)
+	snap := filepath.Join(dir, "snaps", "db", "before-migration")
+	os.MkdirAll(snap, 0o755)
+	os.WriteFile(filepath.Join(snap, "manifest.json"), []byte(`{"format": 1, "service": "db", "name": "before-migration", "volumes": []}`), 0o644)
+	os.MkdirAll(filepath.Join(dir, "snaps", "db", "cut.partial"), 0o755)
+	code, out, _ := run(t, "--dir", dir, "__complete", "restore", "db", "")
+	if code != 0 || !strings.Contains(out, "before-migration\n") || strings.Contains(out, "cut") {
+		t.Fatalf("__complete restore db '': exit %d\n%s\nwant the whole snapshot only", code, out)
+	}
+	if _, out, _ := run(t, "--dir", dir, "__complete", "restore", ""); !strings.Contains(out, "db\n") {
+		t.Fatalf("__complete restore '':\n%s", out)
+	}
+}

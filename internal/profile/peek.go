@@ -10,8 +10,10 @@ type Stores struct {
 	Path     string    // pm2dock.yaml, "" in zero-config mode
 	LogsDir  string    // absolute
 	StateDir state.Dir // absolute
-	Keys     []string  // the services the file lists; nil in zero-config mode
-	Logs     Logs
+	// SnapshotDir is where snapshots are kept (absolute).
+	SnapshotDir string
+	Keys        []string // the services the file lists; nil in zero-config mode
+	Logs        Logs
 	// EngineContext is engine.context (Profile.EngineContext).
 	EngineContext string
 }
@@ -23,7 +25,7 @@ func Peek(opts Options) (*Stores, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &Stores{Path: p.Path, LogsDir: p.Logs.Dir, StateDir: p.StateDir, Logs: p.Logs, EngineContext: p.EngineContext}
+	st := &Stores{Path: p.Path, LogsDir: p.Logs.Dir, StateDir: p.StateDir, SnapshotDir: p.SnapshotDir, Logs: p.Logs, EngineContext: p.EngineContext}
 	if len(raw.Services) > 0 {
 		for k := range raw.Services {
 			if err := ValidKey(k); err != nil {

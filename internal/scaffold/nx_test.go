@@ -36,7 +36,7 @@ func TestNxProjectCreatedGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Created || !res.Changed || res.Project != "services" || res.Bin != "tools/pm2dock" || len(res.Targets) != 23 {
+	if !res.Created || !res.Changed || res.Project != "services" || res.Bin != "tools/pm2dock" || len(res.Targets) != 27 { // 13 for the stack, 7 per service
 		t.Fatalf("result %+v", res)
 	}
 	golden(t, "project.json.golden", []byte(mustRead(t, res.Path)))

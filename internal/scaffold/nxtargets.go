@@ -26,6 +26,13 @@ var verbs = []verb{
 	{"wait", "[SERVICE...] [--timeout D]", "wait until healthy (a job: completed), however they were started", true, true, false},
 	{"prune", "[--dry-run]", "apply log and event retention now", false, false, false},
 	{"dashboard", "[--addr HOST:PORT] [--open]", "serve a local read-only page of the stack: live status, timelines, CPU and memory, logs by time", false, false, false},
+	// The data chores: no per-service target (nothing should depend on a
+	// reset), and reset and restore ask or need --yes, which no target
+	// passes: a CI job cannot run them by accident.
+	{"pull", "[SERVICE...] [--restart]", "pull or build newer images; --restart restarts the services whose image changed", false, true, true},
+	{"snapshot", "SERVICE [NAME]", "keep the content of a service's own volumes", false, true, true},
+	{"restore", "SERVICE NAME [--yes]", "put a snapshot back (asks; --yes to confirm without a terminal)", false, true, true},
+	{"reset", "SERVICE... [--yes] [--dry-run]", "fresh data for a service (asks; --yes to confirm without a terminal)", false, true, true},
 }
 
 // Targets returns the Nx targets that run pm2dock: one per verb for the whole
