@@ -19,18 +19,20 @@ import (
 // MCPOptions are the inputs of `pm2dock mcp`.
 type MCPOptions struct {
 	AllowControl bool
+	AllowData    bool
 }
 
 // NewCmdMCP serves the Model Context Protocol on stdio for coding agents.
 func NewCmdMCP(f *Factory, runF func(*MCPOptions) error) *cobra.Command {
 	opts := &MCPOptions{}
 	cmd := &cobra.Command{
-		Use:   "mcp [--allow-control]",
+		Use:   "mcp [--allow-control] [--allow-data]",
 		Short: "Serve status, logs, events and wait to a coding agent (Model Context Protocol on stdio)",
 		Long: `Serve the Model Context Protocol on stdin/stdout for a coding agent (Claude
 Code, Cursor, VS Code, Codex…): the tools status, logs, events and wait, and with
 --allow-control also start, restart and stop — the same code paths as the
-commands, for the workspace found as every command finds it (-f, --dir,
+commands — and with --allow-data also snapshot, restore, reset and pull, the
+tools that change data — for the workspace found as every command finds it (-f, --dir,
 PM2DOCK_FILE, the engine, PM2_HOME). Read-only by default. logs and events
 answers keep the newest lines within max_bytes (default 16384) and say how many
 were left out. No network listener. ` + "`pm2dock init --mcp`" + ` adds it to .mcp.json and
@@ -44,6 +46,7 @@ were left out. No network listener. ` + "`pm2dock init --mcp`" + ` adds it to .m
 		},
 	}
 	cmd.Flags().BoolVar(&opts.AllowControl, "allow-control", false, "also offer the tools start, restart and stop")
+	cmd.Flags().BoolVar(&opts.AllowData, "allow-data", false, "also offer the tools snapshot, restore, reset and pull (they change data; the flag is the consent)")
 	return cmd
 }
 
@@ -53,7 +56,7 @@ func mcpRun(ctx context.Context, f *Factory, opts *MCPOptions) error {
 	if _, err := f.ProfileView(ctx); err != nil {
 		return err
 	}
-	s := mcpserver.New(&mcpBackend{f: f}, mcpserver.Options{Version: buildinfo.String(), AllowControl: opts.AllowControl})
+	s := mcpserver.New(&mcpBackend{f: f}, mcpserver.Options{Version: buildinfo.String(), AllowControl: opts.AllowControl, AllowData: opts.AllowData})
 	err := s.Run(ctx, &mcp.StdioTransport{})
 	if ctx.Err() != nil { // interrupted, or the client closed stdin: a normal end
 		return nil
@@ -153,6 +156,34 @@ func (b *mcpBackend) Control(ctx context.Context, verb string, services []string
 		err = stopRun(ctx, g, services)
 	default:
 		return "", exitcode.Errorf(exitcode.Usage, "no control %q", verb)
+	}
+	text := out.String()
+	if errOut.Len() > 0 {
+		text += "\n" + errOut.String()
+	}
+	return text, err
+}
+
+func (b *mcpBackend) Data(ctx context.Context, verb string, in mcpserver.DataIn) (string, error) {
+	g, out, errOut := b.factory()
+	var err error
+	switch verb {
+	case "snapshot":
+		err = snapshotRun(ctx, g, in.Service, in.Name)
+	case "restore":
+		if in.Service == "" || in.Name == "" {
+			return "", exitcode.Errorf(exitcode.Usage, "restore: name the service and the snapshot (service, name)")
+		}
+		err = restoreRun(ctx, g, &RestoreOptions{Service: in.Service, Name: in.Name, Yes: true})
+	case "reset":
+		if len(in.Services) == 0 {
+			return "", exitcode.Errorf(exitcode.Usage, "reset: name the services to reset (services)")
+		}
+		err = resetRun(ctx, g, &ResetOptions{Services: in.Services, Yes: true})
+	case "pull":
+		err = pullRun(ctx, g, &PullOptions{Services: in.Services, Restart: in.Restart})
+	default:
+		return "", exitcode.Errorf(exitcode.Usage, "no data tool %q", verb)
 	}
 	text := out.String()
 	if errOut.Len() > 0 {

@@ -29,6 +29,17 @@ type Backend interface {
 	// Control runs `start`, `restart` or `stop` of services and returns what
 	// the command printed (its summary and progress).
 	Control(ctx context.Context, verb string, services []string) (string, error)
+	// Data runs `snapshot`, `restore`, `reset` or `pull` (confirmed: the
+	// server's --allow-data is the consent) and returns what it printed.
+	Data(ctx context.Context, verb string, in DataIn) (string, error)
+}
+
+// DataIn are the arguments of the data tools (each uses its own).
+type DataIn struct {
+	Service  string   `json:"service,omitempty" jsonschema:"the service key (snapshot, restore)"`
+	Name     string   `json:"name,omitempty" jsonschema:"the snapshot's name (restore: required; snapshot: default the UTC time)"`
+	Services []string `json:"services,omitempty" jsonschema:"service keys (reset: required; pull: default every service)"`
+	Restart  bool     `json:"restart,omitempty" jsonschema:"pull: restart the running services whose image changed"`
 }
 
 // Status is the status tool's answer.
@@ -49,6 +60,7 @@ type Window struct {
 type Options struct {
 	Version      string
 	AllowControl bool // offer start, restart and stop
+	AllowData    bool // offer snapshot, restore, reset and pull
 }
 
 // The budget of an answer (logs, events).
@@ -59,6 +71,9 @@ const (
 
 // ControlVerbs are the tools that change the stack.
 var ControlVerbs = []string{"start", "restart", "stop"}
+
+// DataVerbs are the tools that change a service's data or image.
+var DataVerbs = []string{"snapshot", "restore", "reset", "pull"}
 
 // New builds the server and its tools.
 func New(b Backend, o Options) *mcp.Server {
@@ -129,6 +144,33 @@ func New(b Backend, o Options) *mcp.Server {
 						"start the server with `pm2dock mcp --allow-control` (in .mcp.json: \"args\": [\"mcp\", \"--allow-control\"])")), nil, nil
 				}
 				out, err := b.Control(ctx, verb, in.Services)
+				if err != nil {
+					res := toolError(err)
+					if out != "" {
+						res.Content = append([]mcp.Content{&mcp.TextContent{Text: out}}, res.Content...)
+					}
+					return res, nil, nil
+				}
+				return textResult(out), nil, nil
+			})
+	}
+	for _, verb := range DataVerbs {
+		desc := map[string]string{
+			"snapshot": "Keep the content of a service's own volumes as a named snapshot (the service is stopped for the copy and started again).",
+			"restore":  "Put a snapshot back: the service's own volumes replaced by it (checksums, image and volumes checked first), started again.",
+			"reset":    "Fresh data: the services' containers and own volumes removed, started again (migrations run again).",
+			"pull":     "Pull or build newer images; with restart, restart the running services whose image changed.",
+		}[verb]
+		destructive := verb == "restore" || verb == "reset"
+		mcp.AddTool(s, &mcp.Tool{Name: verb, Description: desc,
+			Annotations: &mcp.ToolAnnotations{DestructiveHint: &destructive, OpenWorldHint: new(bool)}},
+			func(ctx context.Context, _ *mcp.CallToolRequest, in DataIn) (*mcp.CallToolResult, any, error) {
+				if !o.AllowData {
+					return toolError(exitcode.New(exitcode.Usage,
+						fmt.Errorf("%s is not allowed: this server does not change data", verb),
+						"start the server with `pm2dock mcp --allow-data` (in .mcp.json: \"args\": [\"mcp\", \"--allow-data\"])")), nil, nil
+				}
+				out, err := b.Data(ctx, verb, in)
 				if err != nil {
 					res := toolError(err)
 					if out != "" {

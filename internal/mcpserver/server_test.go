@@ -64,6 +64,11 @@ func (f *fake) Wait(_ context.Context, _ []string, timeout time.Duration) (Statu
 	return f.status, f.err
 }
 
+func (f *fake) Data(_ context.Context, verb string, in DataIn) (string, error) {
+	f.called("Data:" + verb)
+	return verb + " " + in.Service + " " + in.Name, f.err
+}
+
 func (f *fake) Control(_ context.Context, verb string, _ []string) (string, error) {
 	f.called("Control:" + verb)
 	return "db restarted", f.err
@@ -117,6 +122,9 @@ func TestToolSchemas(t *testing.T) {
 		"restart": {"services"},
 		"stop":    {"services"},
 	}
+	for _, v := range DataVerbs {
+		want[v] = []string{"name", "restart", "service", "services"}
+	}
 	var names []string
 	for _, tool := range res.Tools {
 		names = append(names, tool.Name)
@@ -145,7 +153,7 @@ func TestToolSchemas(t *testing.T) {
 		}
 	}
 	slices.Sort(names)
-	if !slices.Equal(names, []string{"events", "logs", "restart", "start", "status", "stop", "wait"}) {
+	if !slices.Equal(names, []string{"events", "logs", "pull", "reset", "restart", "restore", "snapshot", "start", "status", "stop", "wait"}) {
 		t.Errorf("tools %v", names)
 	}
 }
@@ -252,6 +260,19 @@ func TestControlsNeedAllowControl(t *testing.T) {
 	f.expect = "Control:restart"
 	if text, isErr := call(t, connect(t, f, Options{AllowControl: true}), "restart", nil); isErr || text != "db restarted" {
 		t.Errorf("restart allowed: %v %q", isErr, text)
+	}
+}
+
+// The data tools are refused until --allow-data, whatever --allow-control says.
+func TestDataToolsNeedAllowData(t *testing.T) {
+	f := &fake{t: t}
+	text, isErr := call(t, connect(t, f, Options{AllowControl: true}), "reset", map[string]any{"services": []string{"db"}})
+	if !isErr || !strings.Contains(text, "--allow-data") || len(f.calls) != 0 {
+		t.Errorf("reset without --allow-data: %v %q, backend calls %v", isErr, text, f.calls)
+	}
+	f.expect = "Data:restore"
+	if text, isErr := call(t, connect(t, f, Options{AllowData: true}), "restore", map[string]any{"service": "db", "name": "before"}); isErr || text != "restore db before" {
+		t.Errorf("restore allowed: %v %q", isErr, text)
 	}
 }
 

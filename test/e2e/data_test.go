@@ -279,6 +279,15 @@ func TestSnapshotAndRestoreGiveBackExactlyTheSnapshot(t *testing.T) {
 	if out, _ := e.psql("select count(*) from t"); out != "1000" {
 		t.Errorf("after finishing the restore: %s rows", out)
 	}
+
+	// The same through an agent's MCP client: refused without --allow-data.
+	call := mcpCall{Name: "snapshot", Arguments: map[string]any{"service": "db", "name": "via-mcp"}}
+	if a := e.mcp([]string{"--allow-control"}, call)[0]; !a.IsError || !strings.Contains(a.Text, "--allow-data") {
+		t.Errorf("snapshot through MCP without --allow-data: %+v", a)
+	}
+	if a := e.mcp([]string{"--allow-data"}, call)[0]; a.IsError || !strings.Contains(a.Text, "db: snapshot via-mcp taken") {
+		t.Errorf("snapshot through MCP: %+v", a)
+	}
 }
 
 // Bad input changes nothing: a name with a path, an unknown or a corrupt

@@ -89,7 +89,7 @@ services:
 		mcpCall{Name: "logs", Arguments: map[string]any{"tail": "many"}},
 		mcpCall{Name: "status", Arguments: map[string]any{"services": []string{"nope"}}},
 	)
-	if got := strings.Join(a[0].Tools, ","); got != "events,logs,restart,start,status,stop,wait" {
+	if got := strings.Join(a[0].Tools, ","); got != "events,logs,pull,reset,restart,restore,snapshot,start,status,stop,wait" {
 		t.Errorf("tools: %s", got)
 	}
 	if s := a[1]; s.IsError || !strings.HasPrefix(s.Text, "app: healthy\n") || !strings.Contains(s.Text, `"state": "healthy"`) {
