@@ -18,6 +18,8 @@
 //	ingest          lines/s one shim stores from a chatty container, none lost (sequence numbers)
 //	remote          status --json and a 1-hour logs window of 5 services on a second dockerd over 127.0.0.1 TCP
 //	                vs the same on the machine's socket: the added cost per call
+//	snapshot        pm2dock snapshot and restore of a ~1 GB PostgreSQL volume vs docker stop + cp out/in + start
+//	                (both: downtime, stop → healthy)
 //	mcp             an agent's status call and 1-hour logs window through pm2dock mcp (server running)
 //	                vs pm2dock status --json and pm2dock logs --since --until as processes
 package main
@@ -41,7 +43,7 @@ var (
 	keep      = flag.Bool("keep", false, "keep the temporary workspace")
 	rate      = flag.Int("ingest-rate", 150000, "lines per second the chatty container writes")
 	scaleRuns = flag.Int("scale-runs", 3, "repetitions per scale measurement")
-	only      = flag.String("only", "", "comma-separated measures to run: start,engine,rss,logs,status,stats,events,launcher,dashboard,scale,status-scale,follow,ingest,remote,mcp (default: all)")
+	only      = flag.String("only", "", "comma-separated measures to run: start,engine,rss,logs,status,stats,events,launcher,dashboard,scale,status-scale,follow,ingest,remote,mcp,snapshot (default: all)")
 	fixImg    = "pm2dock-test/fixture:dev"
 )
 
@@ -65,7 +67,7 @@ func main() {
 		name string
 		f    func(*workspace) ([]row, error)
 	}{{"start", one(benchStart)}, {"engine", one(benchEngineLimit)}, {"rss", one(benchRSS)}, {"logs", benchLogQuery}, {"status", one(benchStatus)}, {"stats", one(benchStatusVsStats)}, {"events", one(benchEvents)}, {"launcher", benchLauncher}, {"dashboard", benchDashboard}, {"scale", benchScale}, {"status-scale", benchStatusScale}, {"follow", one(benchFollow)},
-		{"ingest", one(func(w *workspace) (row, error) { return benchIngest(w, *rate, 10) })}, {"remote", benchRemote}, {"mcp", benchMCP}}
+		{"ingest", one(func(w *workspace) (row, error) { return benchIngest(w, *rate, 10) })}, {"remote", benchRemote}, {"mcp", benchMCP}, {"snapshot", benchSnapshot}}
 	for _, st := range steps {
 		if *only != "" && !strings.Contains(","+*only+",", ","+st.name+",") {
 			continue
