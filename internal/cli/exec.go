@@ -81,7 +81,7 @@ func execRun(ctx context.Context, f *Factory, opts *ExecOptions) error {
 	}
 	o := containerexec.Options{Cmd: opts.Cmd, Stdout: f.IO.Out, Stderr: f.IO.ErrOut}
 	tty := f.IO.IsStdinTTY() && f.IO.IsStdoutTTY()
-	if !f.IO.IsStdinTTY() {
+	if tty || !f.IO.IsStdinTTY() { // the terminal, or a pipe or file; not a terminal feeding a redirected command
 		o.Stdin = f.IO.In
 	}
 	restore := execTerminal(f, &o, tty, e.Endpoint.OnThisMachine(), c.ID)

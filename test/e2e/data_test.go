@@ -72,6 +72,15 @@ func TestExecRunsInTheServicesContainer(t *testing.T) {
 	if code != 3 || out != "to-out\n" || errOut != "to-err\n" {
 		t.Errorf("exec sh: exit %d, stdout %q, stderr %q; want 3, the streams apart, nothing added", code, out, errOut)
 	}
+	// On a terminal (script(1) gives it one): a TTY in the container, keys
+	// reach the command, its exit code comes back.
+	tty := exec.Command("script", "-qec", e.Bin+" exec db -- sh -c 'tty; read line; echo got:$line; exit 5'", "/dev/null")
+	tty.Dir, tty.Env = e.P.Dir, append(append(e.PM2.Env(), "PM2DOCK_PM2="+e.PM2.Bin), e.Env...)
+	tty.Stdin = strings.NewReader("typed\n")
+	ttyOut, err := tty.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 5 || !strings.Contains(string(ttyOut), "/dev/pts/") || !strings.Contains(string(ttyOut), "got:typed") {
+		t.Errorf("exec on a terminal: %v\n%s\nwant exit 5, a /dev/pts TTY and the typed line", err, ttyOut)
+	}
 	if _, errOut, code := e.Run("exec", "db", "--", "no-such-program"); code != 127 || !strings.Contains(errOut, `no such command in the container: "no-such-program"`) {
 		t.Errorf("exec of a missing command: exit %d, %q", code, errOut)
 	}
