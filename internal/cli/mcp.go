@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -69,11 +70,38 @@ func mcpRun(ctx context.Context, f *Factory, opts *MCPOptions) error {
 // protocol's).
 type mcpBackend struct{ f *Factory }
 
-func (b *mcpBackend) factory() (*Factory, *bytes.Buffer, *bytes.Buffer) {
+func (b *mcpBackend) factory() (*Factory, *lockedBuffer, *lockedBuffer) {
 	g := *b.f
-	io, out, errOut := iostreams.Test()
+	io, _, _ := iostreams.Test()
+	out, errOut := &lockedBuffer{}, &lockedBuffer{}
+	io.Out, io.ErrOut = out, errOut
 	g.IO, g.Services = io, nil
 	return &g, out, errOut
+}
+
+// lockedBuffer is a command's output as the tools collect it: start writes
+// progress from a goroutine per service.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (l *lockedBuffer) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Len()
 }
 
 func (b *mcpBackend) Status(ctx context.Context, services []string) (mcpserver.Status, error) {

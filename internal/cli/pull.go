@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/pm2dock/pm2dock/internal/compose"
 	"github.com/pm2dock/pm2dock/internal/engine"
+	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/pm2"
 	"github.com/pm2dock/pm2dock/internal/profile"
 	"github.com/pm2dock/pm2dock/internal/render"
@@ -75,7 +77,14 @@ func pullRun(ctx context.Context, f *Factory, opts *PullOptions) error {
 			err = runner.Pull(ctx, svc.Compose)
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %s %s: %w", k, verb, ref, err)
+			if ce := (*compose.Error)(nil); errors.As(err, &ce) {
+				if ce.PluginMissing() {
+					return compose.MissingPlugin(err)
+				}
+				err = errors.New(render.LastLines(ce.Output, 4))
+			}
+			return exitcode.New(exitcode.ImageMissing, fmt.Errorf("%s: %s of %s failed: %w", k, map[string]string{"pulled": "the pull", "built": "the build"}[verb], ref, err),
+				"the registry or the build says why above; the service runs on as it was")
 		}
 		after := imageID(ctx, e, ref)
 		took := f.Now().Sub(t0).Round(10 * time.Millisecond)

@@ -42,7 +42,7 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 	if !*parsed && !errors.As(err, &coded) { // cobra failed before any command ran: unknown command
 		err = exitcode.New(exitcode.Usage, err, "see `pm2dock --help`")
 	}
-	if ctx.Err() != nil && !errors.Is(err, context.Canceled) {
+	if ctx.Err() != nil && !errors.Is(err, context.Canceled) && !exitcode.IsPassed(err) { // an exec's command answered the interrupt itself
 		err = exitcode.New(exitcode.Interrupted, err, "")
 	}
 	code := exitcode.FromError(err)

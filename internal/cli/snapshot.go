@@ -3,9 +3,11 @@ package cli
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -135,8 +137,13 @@ func snapshotRun(ctx context.Context, f *Factory, svcName, name string) error {
 	if err != nil {
 		return err
 	}
+	if _, err := os.Stat(filepath.Join(snapshot.Dir(p.SnapshotDir, key), name)); err == nil { // before any downtime
+		return exitcode.New(exitcode.Usage, fmt.Errorf("snapshot %s of %s already exists", name, key),
+			fmt.Sprintf("name another, or delete it: pm2dock snapshots %s --delete %s", key, name))
+	}
 	running, err := stopForData(ctx, st, key)
 	if err != nil {
+		startAgain(context.WithoutCancel(ctx), f, st, running)
 		return err
 	}
 	m.Service, m.Name, m.TakenAt = key, name, f.Now().UTC()
@@ -175,7 +182,9 @@ func restoreRun(ctx context.Context, f *Factory, opts *RestoreOptions) error {
 		return err
 	}
 	svc, _ := p.Service(key)
-	if now := serviceImage(ctx, e, p, svc, shim.Image(p.Project.Name, svc.Spec)); now != m.ImageID {
+	// The image the service will start from: its tag's local image (the
+	// container is removed and made again from it).
+	if now := imageID(ctx, e, shim.Image(p.Project.Name, svc.Spec)); now != m.ImageID {
 		return exitcode.New(exitcode.Usage, fmt.Errorf("snapshot %s of %s was taken from image %s (%s); the service's image is now %s: its data may not fit",
 			m.Name, key, m.Image, shortImage(m.ImageID), shortImage(now)), "nothing was changed; restore it with the image it was taken from")
 	}
@@ -184,11 +193,16 @@ func restoreRun(ctx context.Context, f *Factory, opts *RestoreOptions) error {
 		return err
 	}
 	var want, have []string
-	for _, v := range m.Volumes {
-		want = append(want, v.Source+"→"+v.Target)
-	}
+	current := map[string]string{} // source→target → the volume's name now
 	for _, v := range vols {
 		have = append(have, v.Source+"→"+v.Target)
+		current[v.Source+"→"+v.Target] = v.Name
+	}
+	for i, v := range m.Volumes {
+		want = append(want, v.Source+"→"+v.Target)
+		// Into the volume the service mounts now (the project may have been
+		// renamed since), never the name recorded then.
+		m.Volumes[i].Name = current[v.Source+"→"+v.Target]
 	}
 	sort.Strings(want)
 	sort.Strings(have)
@@ -209,30 +223,48 @@ func restoreRun(ctx context.Context, f *Factory, opts *RestoreOptions) error {
 	}
 	running, err := stopForData(ctx, st, key)
 	if err != nil {
+		startAgain(context.WithoutCancel(ctx), f, st, running) // nothing was changed yet
 		return err
 	}
 	if !slices.Contains(running, key) {
 		running = append([]service.Key{key}, running...) // a restore ends with the service started
 	}
-	marker := p.StateDir.Restoring(key)
-	if err := atomicfile.Write(marker, []byte(m.Name+"\n"), 0o644); err != nil {
-		return err
+	// From the marker on, not cut by an interrupt: once begun, finishing is
+	// the way back to data that is whole.
+	bg := context.WithoutCancel(ctx)
+	halfway := func(err error) error {
+		return exitcode.New(exitcode.Error, fmt.Errorf("%s: restore of snapshot %s stopped halfway: %w", key, m.Name, err),
+			fmt.Sprintf("%s stays stopped until it finishes: pm2dock restore %s %s --yes", key, key, m.Name))
 	}
-	cs, err := e.ServiceContainers(ctx, p.Project.Name, svc.Compose)
+	markerPath := p.StateDir.Restoring(key)
+	var known map[string]snapshot.VolumeConfig
+	if old, err := snapshot.ReadMarker(markerPath); err == nil && old.Snapshot == m.Name {
+		known = old.Volumes // a second run: the configs as they were before the first
+	}
+	var names []string
+	for _, v := range m.Volumes {
+		names = append(names, v.Name)
+	}
+	configs, err := snapshot.Configs(bg, e, names, known)
 	if err != nil {
 		return err
+	}
+	raw, _ := json.Marshal(snapshot.Marker{Snapshot: m.Name, Volumes: configs})
+	if err := atomicfile.Write(markerPath, append(raw, '\n'), 0o644); err != nil {
+		return err
+	}
+	cs, err := e.ServiceContainers(bg, p.Project.Name, svc.Compose)
+	if err != nil {
+		return halfway(err)
 	}
 	var ids []string
 	for _, c := range cs {
 		ids = append(ids, c.ID)
 	}
-	// Not cut by an interrupt: once begun, finishing is the way back to data
-	// that is whole.
-	if err := snapshot.Restore(context.WithoutCancel(ctx), e, p.SnapshotDir, m, ids); err != nil {
-		return exitcode.New(exitcode.Error, fmt.Errorf("%s: restore of snapshot %s stopped halfway: %w", key, m.Name, err),
-			fmt.Sprintf("%s stays stopped until it finishes: pm2dock restore %s %s --yes", key, key, m.Name))
+	if err := snapshot.Restore(bg, e, p.SnapshotDir, m, ids, configs); err != nil {
+		return halfway(err)
 	}
-	if err := os.Remove(marker); err != nil {
+	if err := os.Remove(markerPath); err != nil {
 		return err
 	}
 	fmt.Fprintf(f.IO.Out, "%s: snapshot %s restored\n", key, m.Name)
@@ -247,6 +279,10 @@ func snapshotsRun(ctx context.Context, f *Factory, services []string, del string
 	if del != "" {
 		if len(services) != 1 {
 			return exitcode.Errorf(exitcode.Usage, "--delete %s: name the one service whose snapshot it is", del)
+		}
+		if p.StateDir.RestoringFrom(keys[0]) == del {
+			return exitcode.New(exitcode.Usage, fmt.Errorf("snapshot %s of %s is being restored (a restore stopped halfway)", del, keys[0]),
+				fmt.Sprintf("finish it first: pm2dock restore %s %s --yes", keys[0], del))
 		}
 		if err := snapshot.Delete(p.SnapshotDir, keys[0], del); err != nil {
 			return err

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/profile"
 	"github.com/pm2dock/pm2dock/internal/render"
 )
@@ -34,6 +35,13 @@ type Error struct {
 
 func (e *Error) Error() string {
 	return fmt.Sprintf("docker %s: %v: %s", strings.Join(e.Args, " "), e.Err, render.LastLines(e.Output, 6))
+}
+
+// MissingPlugin is the error for a docker CLI without the compose plugin
+// (exit 2, with where to install it).
+func MissingPlugin(err error) error {
+	return exitcode.New(exitcode.Usage, fmt.Errorf("the docker CLI has no compose plugin in this environment: %w", err),
+		"install the compose plugin where the docker CLI looks (DOCKER_CONFIG/cli-plugins, or a system folder such as /usr/local/lib/docker/cli-plugins); `pm2dock doctor` checks it")
 }
 
 // PluginMissing reports whether the docker CLI ran without a compose plugin:

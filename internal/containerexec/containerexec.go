@@ -96,6 +96,19 @@ func Run(ctx context.Context, api API, id string, o Options) (int, error) {
 			}
 		}()
 	}
+	if !o.TTY && (o.Signals == nil || o.Kill == nil) {
+		// No way to send an interrupt on (an engine in a VM, another OS):
+		// an interrupt ends the attachment, and pm2dock with it.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case <-stop:
+			case <-ctx.Done():
+				att.Close()
+			}
+		}()
+	}
 	if !o.TTY && o.Signals != nil && o.Kill != nil {
 		wg.Add(1)
 		go func() {
@@ -117,6 +130,9 @@ func Run(ctx context.Context, api API, id string, o Options) (int, error) {
 		_, err = io.Copy(io.MultiWriter(o.Stdout, tail), att.Reader)
 	} else {
 		_, err = stdcopy.StdCopy(io.MultiWriter(o.Stdout, tail), io.MultiWriter(o.Stderr, tail), att.Reader)
+	}
+	if ctx.Err() != nil && !o.TTY && (o.Signals == nil || o.Kill == nil) {
+		return 0, ctx.Err() // detached by an interrupt; the command may still run
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		return 0, fmt.Errorf("read the exec's output: %w", err)

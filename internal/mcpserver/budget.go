@@ -25,14 +25,17 @@ type Budget struct {
 	cut      int   // lines shortened to fit alone
 }
 
-// NewBudget returns a Budget of max bytes (0: DefaultMaxBytes); more than
-// MaxMaxBytes, or a negative max, is a usage error.
+// MinMaxBytes is the smallest budget: room for a line's start and its mark.
+const MinMaxBytes = 64
+
+// NewBudget returns a Budget of max bytes (0: DefaultMaxBytes); less than
+// MinMaxBytes or more than MaxMaxBytes is a usage error.
 func NewBudget(max int) (*Budget, error) {
 	switch {
 	case max == 0:
 		max = DefaultMaxBytes
-	case max < 0 || max > MaxMaxBytes:
-		return nil, exitcode.Errorf(exitcode.Usage, "max_bytes %d: want 1 to %d", max, MaxMaxBytes)
+	case max < MinMaxBytes || max > MaxMaxBytes:
+		return nil, exitcode.Errorf(exitcode.Usage, "max_bytes %d: want %d to %d", max, MinMaxBytes, MaxMaxBytes)
 	}
 	return &Budget{max: max}, nil
 }

@@ -197,7 +197,7 @@ type LogsIn struct {
 	Grep     string   `json:"grep,omitempty" jsonschema:"only lines whose message matches this regular expression (RE2)"`
 	Level    string   `json:"level,omitempty" jsonschema:"minimum level: debug, info, warn, error, fatal"`
 	Tail     int      `json:"tail,omitempty" jsonschema:"only the last N matching lines"`
-	MaxBytes int      `json:"max_bytes,omitempty" jsonschema:"answer budget in bytes (default 16384, at most 262144); the newest lines are kept"`
+	MaxBytes int      `json:"max_bytes,omitempty" jsonschema:"answer budget in bytes (default 16384, from 64 to 262144); the newest lines are kept"`
 }
 
 // EventsIn are the events tool's arguments.
@@ -206,7 +206,7 @@ type EventsIn struct {
 	Since    string   `json:"since,omitempty" jsonschema:"events at or after: a duration ago (15m, 2h, 7d), RFC 3339 or a date (UTC)"`
 	Until    string   `json:"until,omitempty" jsonschema:"events before, as since"`
 	Tail     int      `json:"tail,omitempty" jsonschema:"only the last N events"`
-	MaxBytes int      `json:"max_bytes,omitempty" jsonschema:"answer budget in bytes (default 16384, at most 262144); the newest events are kept"`
+	MaxBytes int      `json:"max_bytes,omitempty" jsonschema:"answer budget in bytes (default 16384, from 64 to 262144); the newest events are kept"`
 }
 
 // WaitIn are the wait tool's arguments.

@@ -201,7 +201,7 @@ func TestLogsKeepTheNewestLinesWithinTheBudget(t *testing.T) {
 }
 
 func TestBudgetBounds(t *testing.T) {
-	for _, n := range []int{-1, MaxMaxBytes + 1} {
+	for _, n := range []int{-1, 1, 4, MinMaxBytes - 1, MaxMaxBytes + 1} {
 		if _, err := NewBudget(n); exitcode.FromError(err) != exitcode.Usage {
 			t.Errorf("NewBudget(%d): %v, want a usage error", n, err)
 		}
@@ -288,7 +288,7 @@ func TestWaitPassesItsTimeout(t *testing.T) {
 func TestBudgetKeepsTheNewestLinesThatFit(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for round := 0; round < 200; round++ {
-		max := 16 + r.IntN(600)
+		max := MinMaxBytes + r.IntN(600)
 		var lines []string
 		for i := r.IntN(300); i > 0; i-- {
 			lines = append(lines, strings.Repeat(string(rune('a'+i%26)), r.IntN(max-2))+fmt.Sprint(i%10))

@@ -93,10 +93,7 @@ func (s *Shim) ensureImage(ctx context.Context) error {
 
 // composeMissing is the exit-2 error for a docker CLI without the compose
 // plugin: a setting to fix, not a failure to retry.
-func composeMissing(err error) error {
-	return exitcode.New(exitcode.Usage, fmt.Errorf("the docker CLI has no compose plugin in this environment: %w", err),
-		"install the compose plugin where the docker CLI looks (DOCKER_CONFIG/cli-plugins, or a system folder such as /usr/local/lib/docker/cli-plugins); `pm2dock doctor` checks it")
-}
+func composeMissing(err error) error { return compose.MissingPlugin(err) }
 
 func imageErr(err error, hint string) error { return exitcode.New(exitcode.ImageMissing, err, hint) }
 

@@ -28,7 +28,10 @@
 // then, per volume, removes the service's containers and the volume, creates
 // the volume again with its labels, driver and options, and extracts the tar
 // into it through a helper container of the snapshot's image that is created
-// and never started. While it does, <state_dir>/<service>.restoring names the
-// snapshot: a shim refuses to start the service (exit 2) until a restore of it
-// finishes, so the service never runs on half-restored data.
+// and never started. Before it removes anything it writes
+// <state_dir>/<service>.restoring, {"snapshot": NAME, "volumes": {VOLUME:
+// {"labels", "driver", "options"}}}: the volumes' configs as they were, which
+// a second run uses for a volume the first had removed already. While it is
+// there a shim refuses to start the service (exit 2) until a restore of that
+// snapshot finishes, so the service never runs on half-restored data.
 package snapshot

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -21,7 +22,6 @@ import (
 	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/client"
 
-	"github.com/pm2dock/pm2dock/internal/atomicfile"
 	"github.com/pm2dock/pm2dock/internal/exitcode"
 	"github.com/pm2dock/pm2dock/internal/service"
 )
@@ -109,9 +109,10 @@ func Take(ctx context.Context, api API, id, dir string, m Manifest) (*Manifest, 
 	}
 	m.Format = 1
 	raw, _ := json.MarshalIndent(m, "", "  ")
-	if err := atomicfile.Write(filepath.Join(partial, "manifest.json"), append(raw, '\n'), 0o600); err != nil {
+	if err := writeSynced(filepath.Join(partial, "manifest.json"), append(raw, '\n')); err != nil {
 		return nil, err
 	}
+	syncDir(partial) // every file and the manifest are on disk before the name says "whole"
 	if err := os.Rename(partial, final); err != nil {
 		return nil, err
 	}
@@ -140,6 +141,21 @@ func copyOut(ctx context.Context, api API, id, src, file string) (int64, string,
 		return 0, "", err
 	}
 	return n, hex.EncodeToString(h.Sum(nil)), f.Close()
+}
+
+func writeSynced(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func removePartials(dir string) {
@@ -233,47 +249,90 @@ func Delete(root string, key service.Key, name string) error {
 	return os.RemoveAll(filepath.Join(Dir(root, key), name))
 }
 
-// Restore puts m's volumes back: per volume, it removes the containers
-// (containers, which hold the volume) and the volume, creates the volume
-// again as it was (labels, driver, options), and extracts the tar into it
-// through a helper container of m's image that is never started. The caller
-// has verified m and stopped the service, and marks the restore (see the
-// package doc) around this call.
-func Restore(ctx context.Context, api API, root string, m *Manifest, containers []string) error {
+// VolumeConfig is how a volume was made (labels, driver, options): a restore
+// makes it again the same.
+type VolumeConfig struct {
+	Labels  map[string]string `json:"labels,omitempty"`
+	Driver  string            `json:"driver,omitempty"`
+	Options map[string]string `json:"options,omitempty"`
+}
+
+// Marker is the content of <state_dir>/<service>.restoring while a restore
+// runs: the snapshot, and each volume's config as it was before the restore
+// removed it, so a second run makes it again the same.
+type Marker struct {
+	Snapshot string                  `json:"snapshot"`
+	Volumes  map[string]VolumeConfig `json:"volumes"` // by engine volume name
+}
+
+// ReadMarker reads a restore marker; a plain name (not JSON) is the snapshot.
+func ReadMarker(path string) (*Marker, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var m Marker
+	if json.Unmarshal(raw, &m) != nil || m.Snapshot == "" {
+		m = Marker{Snapshot: strings.TrimSpace(string(raw))}
+	}
+	return &m, nil
+}
+
+// Configs returns how each of names was made, from the engine; a volume the
+// engine no longer has keeps the config known (a rerun's marker).
+func Configs(ctx context.Context, api API, names []string, known map[string]VolumeConfig) (map[string]VolumeConfig, error) {
+	out := map[string]VolumeConfig{}
+	for _, n := range names {
+		r, err := api.VolumeInspect(ctx, n, client.VolumeInspectOptions{})
+		switch {
+		case err == nil:
+			out[n] = VolumeConfig{Labels: r.Volume.Labels, Driver: r.Volume.Driver, Options: r.Volume.Options}
+		case isNotFound(err):
+			out[n] = known[n]
+		default:
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Restore puts m's volumes back: it removes the containers (which hold the
+// volumes), then per volume removes it, creates it again with configs[name]
+// (labels, driver, options), and extracts the tar into it through a helper
+// container of m's image that is never started. The caller has verified m,
+// stopped the service and written the marker (see the package doc).
+func Restore(ctx context.Context, api API, root string, m *Manifest, containers []string, configs map[string]VolumeConfig) error {
 	for _, id := range containers {
 		if _, err := api.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !isNotFound(err) {
 			return fmt.Errorf("remove container %s: %w", id, err)
 		}
 	}
 	for _, v := range m.Volumes {
-		if err := restoreVolume(ctx, api, root, m, v); err != nil {
+		if err := restoreVolume(ctx, api, root, m, v, configs[v.Name]); err != nil {
 			return fmt.Errorf("restore volume %s: %w", v.Name, err)
 		}
 	}
 	return nil
 }
 
-func restoreVolume(ctx context.Context, api API, root string, m *Manifest, v Volume) error {
-	create := client.VolumeCreateOptions{Name: v.Name}
-	if old, err := api.VolumeInspect(ctx, v.Name, client.VolumeInspectOptions{}); err == nil {
-		create.Labels, create.Driver, create.DriverOpts = old.Volume.Labels, old.Volume.Driver, old.Volume.Options
-		if _, err := api.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{}); err != nil {
-			return err
-		}
-	} else if !isNotFound(err) {
+func restoreVolume(ctx context.Context, api API, root string, m *Manifest, v Volume, cfg VolumeConfig) error {
+	if _, err := api.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{}); err != nil && !isNotFound(err) {
 		return err
 	}
-	if _, err := api.VolumeCreate(ctx, create); err != nil {
+	if _, err := api.VolumeCreate(ctx, client.VolumeCreateOptions{Name: v.Name, Labels: cfg.Labels, Driver: cfg.Driver, DriverOpts: cfg.Options}); err != nil {
 		return err
 	}
 	helper, err := api.ContainerCreate(ctx, client.ContainerCreateOptions{
-		Config:     &container.Config{Image: m.ImageID, Labels: map[string]string{"pm2dock.helper": "restore"}},
-		HostConfig: &container.HostConfig{Mounts: []mount.Mount{{Type: mount.TypeVolume, Source: v.Name, Target: v.Target}}},
+		Config: &container.Config{Image: m.ImageID, Labels: map[string]string{"pm2dock.helper": "restore"}},
+		// NoCopy: the new volume gets the snapshot only, not the image's files at the path.
+		HostConfig: &container.HostConfig{Mounts: []mount.Mount{{Type: mount.TypeVolume, Source: v.Name, Target: v.Target,
+			VolumeOptions: &mount.VolumeOptions{NoCopy: true}}}},
 	})
 	if err != nil {
 		return fmt.Errorf("create a helper container of %s: %w", m.ImageID, err)
 	}
-	defer api.ContainerRemove(context.WithoutCancel(ctx), helper.ID, client.ContainerRemoveOptions{Force: true})
+	// RemoveVolumes: the anonymous volumes of the image's other VOLUMEs go with it.
+	defer api.ContainerRemove(context.WithoutCancel(ctx), helper.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
 	f, err := os.Open(filepath.Join(Dir(root, m.Service), m.Name, v.File))
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package state
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,12 +42,23 @@ func (d Dir) Stats(key service.Key) string { return d.join(string(key) + ".stats
 func (d Dir) Restoring(key service.Key) string { return d.join(string(key) + ".restoring") }
 
 // RestoringFrom returns the snapshot a restore of key is putting back, or "".
+// The marker is JSON with the snapshot's name in "snapshot" (package
+// snapshot writes it); a plain name counts too.
 func (d Dir) RestoringFrom(key service.Key) string {
 	raw, err := os.ReadFile(d.Restoring(key))
 	if err != nil {
 		return ""
 	}
-	return strings.TrimSpace(string(raw))
+	var m struct {
+		Snapshot string `json:"snapshot"`
+	}
+	if json.Unmarshal(raw, &m) == nil && m.Snapshot != "" {
+		return m.Snapshot
+	}
+	if s := strings.TrimSpace(string(raw)); s != "" {
+		return s
+	}
+	return "(unnamed)"
 }
 
 // Handoff is the file of variables handed to the shims (package handoff).

@@ -70,14 +70,15 @@ type Request struct {
 }
 
 // AnsweredBy reports whether st was written by a shim answering r: the one
-// of ShimPID when set; else the one holding its token; else, when the token
-// could not be left (a read-only state folder), one that started since.
+// of ShimPID when set, or one started since (PM2 restarted that shim after
+// its container exited); else the one holding its token; else, when the
+// token could not be left (a read-only state folder), one that started since.
 func (r *Request) AnsweredBy(st *state.File) bool {
 	switch {
 	case st == nil:
 		return false
 	case r.ShimPID != 0:
-		return st.ShimPID == r.ShimPID
+		return st.ShimPID == r.ShimPID || !r.Since.IsZero() && !st.ShimStartedAt.Before(r.Since)
 	case r.Token != "":
 		return st.Answers(r.Token)
 	}

@@ -198,7 +198,8 @@ func TestAnsweredByTokenNotByClock(t *testing.T) {
 		{"no token: started after t0", Request{Since: t0}, &state.File{ShimStartedAt: later}, true},
 		{"no token: started before t0", Request{Since: t0}, &state.File{ShimStartedAt: earlier}, false},
 		{"waiting for a starting shim", Request{ShimPID: 42, Token: "abc"}, &state.File{ShimPID: 42}, true},
-		{"waiting, another shim", Request{ShimPID: 42}, &state.File{ShimPID: 43, ShimStartedAt: later}, false},
+		{"waiting, an older other shim", Request{ShimPID: 42, Since: t0}, &state.File{ShimPID: 43, ShimStartedAt: earlier}, false},
+		{"waiting, the shim PM2 started after it (its container exited)", Request{ShimPID: 42, Since: t0}, &state.File{ShimPID: 43, ShimStartedAt: later}, true},
 		{"no state file", Request{Since: t0}, nil, false},
 	} {
 		if got := c.r.AnsweredBy(c.st); got != c.want {
