@@ -97,3 +97,65 @@ func restartDockerd(t *testing.T) {
 	}
 	t.Fatal("dockerd did not answer within 30 s of its restart")
 }
+
+// TestFaultDockerdRestartDuringRestore restarts the engine while a restore
+// replaces a volume: the restore stops halfway (exit 1, saying how to finish),
+// nothing starts the service on the half-restored data, and the same restore
+// then finishes with exactly the snapshot's rows.
+func TestFaultDockerdRestartDuringRestore(t *testing.T) {
+	h.Require(t)
+	if os.Getenv("PM2DOCK_FAULT_DOCKERD") != "1" {
+		t.Skip("restarts the Docker engine: set PM2DOCK_FAULT_DOCKERD=1 (make faults does)")
+	}
+	if exec.Command("systemctl", "is-active", "--quiet", "docker").Run() == nil {
+		t.Skip("dockerd is managed by systemd here; not restarting it")
+	}
+	e := dataStack(t)
+	e.MustRun("start", "db")
+	if _, code := e.psql("create table big as select i, repeat('x', 500) as pad from generate_series(1, 300000) i"); code != 0 {
+		t.Fatal("create rows")
+	}
+	e.MustRun("snapshot", "db", "s")
+	e.psql("insert into big select i, 'later' from generate_series(300001, 300100) i")
+	began := time.Now()
+	hit := false
+	for try := 0; try < 3 && !hit; try++ {
+		cmd := exec.Command(e.Bin, "restore", "db", "s", "--yes")
+		cmd.Dir, cmd.Env = e.P.Dir, append(append(e.PM2.Env(), "PM2DOCK_PM2="+e.PM2.Bin), e.Env...)
+		errOut := &lockedBuffer{}
+		cmd.Stdout, cmd.Stderr = errOut, errOut
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// The data phase has begun once the service's container is gone.
+		eventually(t, 60*time.Second, "the restore removes the container", func() bool {
+			return len(e.Containers("db")) == 0 || strings.Contains(errOut.String(), "restored")
+		})
+		if !strings.Contains(errOut.String(), "restored") {
+			restartDockerd(t)
+		}
+		err := cmd.Wait()
+		ee, _ := err.(*exec.ExitError)
+		switch {
+		case err == nil:
+			t.Logf("try %d: the restore finished before the engine went away", try+1)
+			e.MustRun("stop", "db")
+		case ee != nil && ee.ExitCode() == 1 && strings.Contains(errOut.String(), "stopped halfway") &&
+			strings.Contains(errOut.String(), "pm2dock restore db s --yes"):
+			hit = true
+		default:
+			t.Fatalf("restore under an engine restart: %v\n%s", err, errOut.String())
+		}
+	}
+	if !hit {
+		t.Fatal("the engine restart never met a restore halfway in 3 tries")
+	}
+	if _, errOut, code := e.Run("start", "db"); code != 2 || !strings.Contains(errOut, "a restore of snapshot s did not finish") {
+		t.Errorf("start after a restore stopped halfway: exit %d, %q", code, errOut)
+	}
+	e.MustRun("restore", "db", "s", "--yes")
+	if out, _ := e.psql("select count(*) from big"); out != "300000" {
+		t.Errorf("after finishing the restore: %s rows, want the snapshot's 300000", out)
+	}
+	faultRow(t, "dockerd restarted while a restore replaces a volume; the same restore again", time.Since(began), 0)
+}
