@@ -185,11 +185,7 @@ func (b *mcpBackend) Control(ctx context.Context, verb string, services []string
 	default:
 		return "", exitcode.Errorf(exitcode.Usage, "no control %q", verb)
 	}
-	text := out.String()
-	if errOut.Len() > 0 {
-		text += "\n" + errOut.String()
-	}
-	return text, err
+	return collected(out, errOut), err
 }
 
 func (b *mcpBackend) Data(ctx context.Context, verb string, in mcpserver.DataIn) (string, error) {
@@ -213,9 +209,13 @@ func (b *mcpBackend) Data(ctx context.Context, verb string, in mcpserver.DataIn)
 	default:
 		return "", exitcode.Errorf(exitcode.Usage, "no data tool %q", verb)
 	}
-	text := out.String()
-	if errOut.Len() > 0 {
-		text += "\n" + errOut.String()
+	return collected(out, errOut), err
+}
+
+// collected is what a command printed: its results, then its progress.
+func collected(out, errOut *lockedBuffer) string {
+	if errOut.Len() == 0 {
+		return out.String()
 	}
-	return text, err
+	return out.String() + "\n" + errOut.String()
 }

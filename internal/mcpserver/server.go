@@ -138,20 +138,9 @@ func New(b Backend, o Options) *mcp.Server {
 		mcp.AddTool(s, &mcp.Tool{Name: verb, Description: desc,
 			Annotations: &mcp.ToolAnnotations{DestructiveHint: new(bool), IdempotentHint: true, OpenWorldHint: new(bool)}},
 			func(ctx context.Context, _ *mcp.CallToolRequest, in ControlIn) (*mcp.CallToolResult, any, error) {
-				if !o.AllowControl {
-					return toolError(exitcode.New(exitcode.Usage,
-						fmt.Errorf("%s is not allowed: this server is read-only", verb),
-						"start the server with `pm2dock mcp --allow-control` (in .mcp.json: \"args\": [\"mcp\", \"--allow-control\"])")), nil, nil
-				}
-				out, err := b.Control(ctx, verb, in.Services)
-				if err != nil {
-					res := toolError(err)
-					if out != "" {
-						res.Content = append([]mcp.Content{&mcp.TextContent{Text: out}}, res.Content...)
-					}
-					return res, nil, nil
-				}
-				return textResult(out), nil, nil
+				return gated(o.AllowControl, verb, "--allow-control", "this server is read-only", func() (string, error) {
+					return b.Control(ctx, verb, in.Services)
+				}), nil, nil
 			})
 	}
 	for _, verb := range DataVerbs {
@@ -165,23 +154,31 @@ func New(b Backend, o Options) *mcp.Server {
 		mcp.AddTool(s, &mcp.Tool{Name: verb, Description: desc,
 			Annotations: &mcp.ToolAnnotations{DestructiveHint: &destructive, OpenWorldHint: new(bool)}},
 			func(ctx context.Context, _ *mcp.CallToolRequest, in DataIn) (*mcp.CallToolResult, any, error) {
-				if !o.AllowData {
-					return toolError(exitcode.New(exitcode.Usage,
-						fmt.Errorf("%s is not allowed: this server does not change data", verb),
-						"start the server with `pm2dock mcp --allow-data` (in .mcp.json: \"args\": [\"mcp\", \"--allow-data\"])")), nil, nil
-				}
-				out, err := b.Data(ctx, verb, in)
-				if err != nil {
-					res := toolError(err)
-					if out != "" {
-						res.Content = append([]mcp.Content{&mcp.TextContent{Text: out}}, res.Content...)
-					}
-					return res, nil, nil
-				}
-				return textResult(out), nil, nil
+				return gated(o.AllowData, verb, "--allow-data", "this server does not change data", func() (string, error) {
+					return b.Data(ctx, verb, in)
+				}), nil, nil
 			})
 	}
 	return s
+}
+
+// gated runs a tool that changes the stack only when the server was started
+// with flag (allowed), else refuses saying how to allow it; the command's
+// own output comes back with its error too.
+func gated(allowed bool, verb, flag, refusal string, run func() (string, error)) *mcp.CallToolResult {
+	if !allowed {
+		return toolError(exitcode.New(exitcode.Usage, fmt.Errorf("%s is not allowed: %s", verb, refusal),
+			fmt.Sprintf("start the server with `pm2dock mcp %s` (in .mcp.json: \"args\": [\"mcp\", \"%s\"])", flag, flag)))
+	}
+	out, err := run()
+	if err != nil {
+		res := toolError(err)
+		if out != "" {
+			res.Content = append([]mcp.Content{&mcp.TextContent{Text: out}}, res.Content...)
+		}
+		return res
+	}
+	return textResult(out)
 }
 
 // StatusIn are the status tool's arguments.
