@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -70,38 +69,13 @@ func mcpRun(ctx context.Context, f *Factory, opts *MCPOptions) error {
 // protocol's).
 type mcpBackend struct{ f *Factory }
 
-func (b *mcpBackend) factory() (*Factory, *lockedBuffer, *lockedBuffer) {
+func (b *mcpBackend) factory() (*Factory, *iostreams.SyncBuffer, *iostreams.SyncBuffer) {
 	g := *b.f
 	io, _, _ := iostreams.Test()
-	out, errOut := &lockedBuffer{}, &lockedBuffer{}
+	out, errOut := &iostreams.SyncBuffer{}, &iostreams.SyncBuffer{}
 	io.Out, io.ErrOut = out, errOut
 	g.IO, g.Services = io, nil
 	return &g, out, errOut
-}
-
-// lockedBuffer is a command's output as the tools collect it: start writes
-// progress from a goroutine per service.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func (l *lockedBuffer) Len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Len()
 }
 
 func (b *mcpBackend) Status(ctx context.Context, services []string) (mcpserver.Status, error) {
@@ -213,7 +187,7 @@ func (b *mcpBackend) Data(ctx context.Context, verb string, in mcpserver.DataIn)
 }
 
 // collected is what a command printed: its results, then its progress.
-func collected(out, errOut *lockedBuffer) string {
+func collected(out, errOut *iostreams.SyncBuffer) string {
 	if errOut.Len() == 0 {
 		return out.String()
 	}

@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -78,60 +77,51 @@ func Run(ctx context.Context, api API, id string, o Options) (int, error) {
 			att.CloseWrite() // the command sees the end of its input
 		}()
 	}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	defer func() { close(stop); wg.Wait() }()
-	if o.TTY && o.Resized != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				case <-o.Resized:
-					h, w := o.Size()
-					api.ExecResize(context.WithoutCancel(ctx), ex.ID, client.ExecResizeOptions{Height: h, Width: w})
-				}
-			}
-		}()
+	// One watcher of the side channels, each nil when it does not apply:
+	// window resizes (TTY), signals to send on, or — with no way to send
+	// one on — an interrupt, which ends the attachment and pm2dock with it.
+	var resized <-chan struct{}
+	var signals <-chan syscall.Signal
+	var interrupted <-chan struct{}
+	detachOnInterrupt := !o.TTY && (o.Signals == nil || o.Kill == nil)
+	switch {
+	case o.TTY:
+		resized = o.Resized
+	case detachOnInterrupt:
+		interrupted = ctx.Done()
+	default:
+		signals = o.Signals
 	}
-	if !o.TTY && (o.Signals == nil || o.Kill == nil) {
-		// No way to send an interrupt on (an engine in a VM, another OS):
-		// an interrupt ends the attachment, and pm2dock with it.
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	stop := make(chan struct{})
+	watched := make(chan struct{})
+	defer func() { close(stop); <-watched }()
+	go func() {
+		defer close(watched)
+		bg := context.WithoutCancel(ctx)
+		for {
 			select {
 			case <-stop:
-			case <-ctx.Done():
-				att.Close()
-			}
-		}()
-	}
-	if !o.TTY && o.Signals != nil && o.Kill != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				case sig := <-o.Signals:
-					if in, err := api.ExecInspect(context.WithoutCancel(ctx), ex.ID, client.ExecInspectOptions{}); err == nil && in.Running && in.PID > 0 {
-						o.Kill(in.PID, sig)
-					}
+				return
+			case <-resized:
+				h, w := o.Size()
+				api.ExecResize(bg, ex.ID, client.ExecResizeOptions{Height: h, Width: w})
+			case sig := <-signals:
+				if in, err := api.ExecInspect(bg, ex.ID, client.ExecInspectOptions{}); err == nil && in.Running && in.PID > 0 {
+					o.Kill(in.PID, sig)
 				}
+			case <-interrupted:
+				att.Close()
+				interrupted = nil
 			}
-		}()
-	}
+		}
+	}()
 	tail := &lastBytes{max: 512}
 	if o.TTY {
 		_, err = io.Copy(io.MultiWriter(o.Stdout, tail), att.Reader)
 	} else {
 		_, err = stdcopy.StdCopy(io.MultiWriter(o.Stdout, tail), io.MultiWriter(o.Stderr, tail), att.Reader)
 	}
-	if ctx.Err() != nil && !o.TTY && (o.Signals == nil || o.Kill == nil) {
+	if ctx.Err() != nil && detachOnInterrupt {
 		return 0, ctx.Err() // detached by an interrupt; the command may still run
 	}
 	if err != nil && !errors.Is(err, io.EOF) {

@@ -7,10 +7,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/pm2dock/pm2dock/internal/iostreams"
 	h "github.com/pm2dock/pm2dock/internal/testsupport/harness"
 )
 
@@ -366,7 +366,7 @@ func TestSnapshotInterruptedOrOnAFullDiskLeavesTheServiceAsItWas(t *testing.T) {
 	// Ctrl-C while the volume is being copied out.
 	cmd := exec.Command(e.Bin, "snapshot", "db", "cut")
 	cmd.Dir, cmd.Env = e.P.Dir, append(append(e.PM2.Env(), "PM2DOCK_PM2="+e.PM2.Bin), e.Env...)
-	errOut := &lockedBuffer{}
+	errOut := &iostreams.SyncBuffer{}
 	cmd.Stderr = errOut
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -402,22 +402,4 @@ func TestSnapshotInterruptedOrOnAFullDiskLeavesTheServiceAsItWas(t *testing.T) {
 	if rows["db"].State != "healthy" || rows["app"].State != "healthy" {
 		t.Errorf("after a snapshot on a full disk: db %s, app %s", rows["db"].State, rows["app"].State)
 	}
-}
-
-// lockedBuffer is a buffer a command writes while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pm2dock/pm2dock/internal/iostreams"
 	h "github.com/pm2dock/pm2dock/internal/testsupport/harness"
 )
 
@@ -17,13 +18,7 @@ import (
 // where dockerd was started by scripts/provision-docker.sh, never one that a
 // service manager owns.
 func TestFaultDockerdRestart(t *testing.T) {
-	h.Require(t)
-	if os.Getenv("PM2DOCK_FAULT_DOCKERD") != "1" {
-		t.Skip("restarts the Docker engine: set PM2DOCK_FAULT_DOCKERD=1 (make faults does)")
-	}
-	if exec.Command("systemctl", "is-active", "--quiet", "docker").Run() == nil {
-		t.Skip("dockerd is managed by systemd here; not restarting it")
-	}
+	requireDockerdRestart(t)
 	e := seqFixture(t, "")
 	e.MustRun("start", "app")
 	before := e.Running("app")
@@ -54,6 +49,20 @@ func TestFaultDockerdRestart(t *testing.T) {
 	}
 	e.invariants("app", "app", "running")
 	faultRow(t, "dockerd restarted under an attached shim", recovered, 0)
+}
+
+// requireDockerdRestart skips a drill that restarts the Docker engine unless
+// PM2DOCK_FAULT_DOCKERD=1 (`make faults` sets it) and dockerd is not a
+// service manager's.
+func requireDockerdRestart(t *testing.T) {
+	t.Helper()
+	h.Require(t)
+	if os.Getenv("PM2DOCK_FAULT_DOCKERD") != "1" {
+		t.Skip("restarts the Docker engine: set PM2DOCK_FAULT_DOCKERD=1 (make faults does)")
+	}
+	if exec.Command("systemctl", "is-active", "--quiet", "docker").Run() == nil {
+		t.Skip("dockerd is managed by systemd here; not restarting it")
+	}
 }
 
 func restartDockerd(t *testing.T) {
@@ -103,13 +112,7 @@ func restartDockerd(t *testing.T) {
 // nothing starts the service on the half-restored data, and the same restore
 // then finishes with exactly the snapshot's rows.
 func TestFaultDockerdRestartDuringRestore(t *testing.T) {
-	h.Require(t)
-	if os.Getenv("PM2DOCK_FAULT_DOCKERD") != "1" {
-		t.Skip("restarts the Docker engine: set PM2DOCK_FAULT_DOCKERD=1 (make faults does)")
-	}
-	if exec.Command("systemctl", "is-active", "--quiet", "docker").Run() == nil {
-		t.Skip("dockerd is managed by systemd here; not restarting it")
-	}
+	requireDockerdRestart(t)
 	e := dataStack(t)
 	e.MustRun("start", "db")
 	if _, code := e.psql("create table big as select i, repeat('x', 500) as pad from generate_series(1, 300000) i"); code != 0 {
@@ -122,7 +125,7 @@ func TestFaultDockerdRestartDuringRestore(t *testing.T) {
 	for try := 0; try < 3 && !hit; try++ {
 		cmd := exec.Command(e.Bin, "restore", "db", "s", "--yes")
 		cmd.Dir, cmd.Env = e.P.Dir, append(append(e.PM2.Env(), "PM2DOCK_PM2="+e.PM2.Bin), e.Env...)
-		errOut := &lockedBuffer{}
+		errOut := &iostreams.SyncBuffer{}
 		cmd.Stdout, cmd.Stderr = errOut, errOut
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
